@@ -1,0 +1,159 @@
+import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  ListResourceRecordSetsCommandOutput,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import type { CurrentRecord, GroupMember, RecordChange } from './plan';
+import { normalizeRecordName } from '../../src/private/contract';
+
+/**
+ * Route 53 allows 10 requests/s per account (burst 50), and an AZ loss fails many groups over
+ * at once, so throttling (`Throttling`, `PriorRequestNotComplete`) gets more than the SDK's
+ * default 3 attempts. The standard strategy backs off exponentially with jitter.
+ */
+export const ROUTE53_MAX_ATTEMPTS = 10;
+const ELASTICACHE_MAX_ATTEMPTS = 5;
+
+/** The AWS calls the updater makes. An interface so tests and benchmarks can count or replace them. */
+export interface UpdaterAws {
+  /** The group's members with their roles, read endpoints and availability. */
+  readGroup(replicationGroupId: string): Promise<GroupState>;
+  /** The CNAME records among `names` that exist in the zone. */
+  readRecords(hostedZoneId: string, names: readonly string[]): Promise<CurrentRecord[]>;
+  /** Applies the changes as one atomic batch. */
+  applyChanges(hostedZoneId: string, changes: readonly RecordChange[], comment: string): Promise<void>;
+}
+
+/** What the updater knows about the replication group. */
+export interface GroupState {
+  readonly status?: string;
+  readonly members: GroupMember[];
+}
+
+/** Clients are created once per container, so warm invocations reuse connections. */
+export function createUpdaterAws(): UpdaterAws {
+  // Regions and AWS_ENDPOINT_URL* variables are read by the SDK itself, so the same bundle runs against an emulator.
+  const elastiCache = new ElastiCacheClient({ maxAttempts: ELASTICACHE_MAX_ATTEMPTS });
+  const route53 = new Route53Client({ maxAttempts: ROUTE53_MAX_ATTEMPTS, retryMode: 'standard' });
+  return {
+    readGroup: (id) => readGroup(elastiCache, id),
+    readRecords: (zoneId, names) => readRecords(route53, zoneId, names),
+    applyChanges: (zoneId, changes, comment) => applyChanges(route53, zoneId, changes, comment),
+  };
+}
+
+async function readGroup(client: ElastiCacheClient, replicationGroupId: string): Promise<GroupState> {
+  // Filtered by id: never an account-wide listing (and IAM allows only this group).
+  const response = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }));
+  const group = response.ReplicationGroups?.[0];
+  if (!group) {
+    throw new Error(`Replication group ${replicationGroupId} was not found`);
+  }
+  const nodeGroupMembers = (group.NodeGroups ?? []).flatMap((nodeGroup) => nodeGroup.NodeGroupMembers ?? []);
+  // The group reports `available` while a new member is still creating, so each replica's own status decides.
+  const members = await Promise.all(nodeGroupMembers.map(async (member): Promise<GroupMember> => {
+    const cacheClusterId = member.CacheClusterId ?? '';
+    const role = member.CurrentRole === 'primary' || member.CurrentRole === 'replica' ? member.CurrentRole : undefined;
+    const available = role === 'replica' ? await isCacheClusterAvailable(client, cacheClusterId) : group.Status === 'available';
+    return { cacheClusterId, role, address: member.ReadEndpoint?.Address, available };
+  }));
+  return { status: group.Status, members };
+}
+
+async function isCacheClusterAvailable(client: ElastiCacheClient, cacheClusterId: string): Promise<boolean> {
+  try {
+    const response = await client.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId }));
+    return response.CacheClusters?.[0]?.CacheClusterStatus === 'available';
+  } catch (error) {
+    // A member listed by the group but already gone is simply not a target.
+    if (errorName(error) === 'CacheClusterNotFoundFault' || errorName(error) === 'CacheClusterNotFound') {
+      return false;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Reads the wanted CNAMEs, paginating by hand: the Route 53 client has no paginator for
+ * ListResourceRecordSets. Listing starts at the first wanted name in Route 53's order and
+ * stops once every wanted name has been seen or passed.
+ */
+async function readRecords(client: Route53Client, hostedZoneId: string, names: readonly string[]): Promise<CurrentRecord[]> {
+  const wanted = new Set(names.map(normalizeRecordName));
+  if (wanted.size === 0) {
+    return [];
+  }
+  const ordered = [...wanted].sort(compareRoute53Order);
+  const last = ordered[ordered.length - 1];
+  const found: CurrentRecord[] = [];
+  let start: { name?: string; type?: string; identifier?: string } = { name: ordered[0] };
+  for (;;) {
+    const page: ListResourceRecordSetsCommandOutput = await client.send(new ListResourceRecordSetsCommand({
+      HostedZoneId: hostedZoneId,
+      StartRecordName: start.name,
+      StartRecordType: start.type as never,
+      StartRecordIdentifier: start.identifier,
+    }));
+    let passedLast = false;
+    for (const recordSet of page.ResourceRecordSets ?? []) {
+      const name = normalizeRecordName(recordSet.Name ?? '');
+      if (compareRoute53Order(name, last) > 0) {
+        passedLast = true;
+        break;
+      }
+      const target = recordSet.ResourceRecords?.[0]?.Value;
+      if (recordSet.Type === 'CNAME' && wanted.has(name) && target !== undefined) {
+        found.push({ name, target: normalizeRecordName(target), ttl: recordSet.TTL ?? 0 });
+      }
+    }
+    if (passedLast || !page.IsTruncated || found.length === wanted.size) {
+      return found;
+    }
+    start = { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier };
+  }
+}
+
+/** Route 53 lists records in ASCII order of their labels read right to left. */
+export function compareRoute53Order(a: string, b: string): number {
+  const reversed = (name: string) => normalizeRecordName(name).split('.').reverse();
+  const left = reversed(a);
+  const right = reversed(b);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    if (left[i] !== right[i]) {
+      return left[i] < right[i] ? -1 : 1;
+    }
+  }
+  return left.length - right.length;
+}
+
+async function applyChanges(client: Route53Client, hostedZoneId: string, changes: readonly RecordChange[], comment: string): Promise<void> {
+  if (changes.length === 0) {
+    return;
+  }
+  await client.send(new ChangeResourceRecordSetsCommand({
+    HostedZoneId: hostedZoneId,
+    ChangeBatch: {
+      Comment: comment.slice(0, 256),
+      Changes: changes.map((change) => ({
+        Action: change.action,
+        ResourceRecordSet: {
+          Name: change.name,
+          Type: 'CNAME',
+          TTL: change.ttl,
+          ResourceRecords: [{ Value: change.target }],
+        },
+      })),
+    },
+  }));
+}
+
+/** The error's name as the SDK reports it (`name`, or `Code` on older shapes). */
+export function errorName(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) {
+    return undefined;
+  }
+  const candidate = error as { name?: unknown; Code?: unknown };
+  return typeof candidate.name === 'string' ? candidate.name : typeof candidate.Code === 'string' ? candidate.Code : undefined;
+}

@@ -1,0 +1,287 @@
+/**
+ * Decides the Route 53 change batch that keeps one CNAME per read replica.
+ *
+ * This module is pure on purpose: no AWS SDK, no I/O, no clock, no randomness.
+ * The handler gathers the replication group and the zone's records, and this
+ * module decides what to change, so every rule can be tested exhaustively
+ * without AWS.
+ */
+import { NoReplicaFallbackValue, normalizeRecordName } from '../../src/private/contract';
+
+/** The role ElastiCache reports for a member of a replication group. */
+export type MemberRole = 'primary' | 'replica';
+
+/** One cache cluster (node) of the replication group, as the handler read it. */
+export interface GroupMember {
+  /** The node's id, e.g. `rg-002`; used to break ties deterministically. */
+  readonly cacheClusterId: string;
+  /** The node's current role; undefined while ElastiCache does not report one (e.g. while creating). */
+  readonly role?: MemberRole;
+  /** The node's ReadEndpoint address; may be undefined while creating. */
+  readonly address?: string;
+  /** Whether the cache cluster status is `available`. */
+  readonly available: boolean;
+}
+
+/** A CNAME record the zone currently holds. */
+export interface CurrentRecord {
+  /** The record name, as listed (Route 53 lists names with a trailing dot). */
+  readonly name: string;
+  /** The CNAME value, as listed. */
+  readonly target: string;
+  /** The record's TTL, in seconds. */
+  readonly ttl: number;
+}
+
+/** What the names point at when no replica is available; mirrors `NoReplicaFallbackValue`. */
+export type NoReplicaFallback = 'primary' | 'keep';
+
+/** The construct's settings the plan depends on. */
+export interface PlanSettings {
+  /** Fully qualified names `replica1..replicaN`, in order. */
+  readonly recordNames: readonly string[];
+  /** The TTL every name must have, in seconds. */
+  readonly ttlSeconds: number;
+  /** What the names point at when no replica is available. */
+  readonly noReplicaFallback: NoReplicaFallback;
+}
+
+/** One change of a Route 53 change batch. */
+export interface RecordChange {
+  /** The Route 53 action. */
+  readonly action: 'UPSERT' | 'DELETE';
+  /** The record name, normalized (lowercase, no trailing dot). */
+  readonly name: string;
+  /** The CNAME value, normalized (lowercase, no trailing dot). */
+  readonly target: string;
+  /** The record's TTL, in seconds. */
+  readonly ttl: number;
+}
+
+/** The outcome of {@link planReconcile}. */
+export interface ReconcilePlan {
+  /** name -> target after the batch is applied (only names that will exist). */
+  readonly records: Record<string, string>;
+  /** The minimal change batch, in `recordNames` order; empty when the zone is already correct. */
+  readonly changes: RecordChange[];
+  /** How many replicas can serve as targets (role replica, available, with an address). */
+  readonly availableReplicas: number;
+}
+
+/** A replica that names may point at, with its bookkeeping while planning. */
+interface TargetReplica {
+  readonly cacheClusterId: string;
+  /** Normalized address. */
+  readonly target: string;
+  /** How many names currently point at this replica. */
+  readonly currentlyHeld: number;
+  /** How many names this replica holds once balanced: floor or ceil of N / |R|. */
+  quota: number;
+  /** How many names are assigned to this replica so far while planning. */
+  assigned: number;
+}
+
+/** A current record, normalized for comparison. */
+interface LiveRecord {
+  readonly target: string;
+  readonly ttl: number;
+}
+
+/**
+ * Plans the minimal change batch that makes the replica names follow the replication group.
+ *
+ * - While some replica can serve, every name points at a replica, the names are spread
+ *   evenly (each replica holds floor or ceil of N / |R| names) and as few names as possible move.
+ * - While no replica can serve, the names follow `noReplicaFallback`.
+ * - Every name keeps existing (no NXDOMAIN for clients) as long as some target is known.
+ *
+ * Records in `current` for names outside `settings.recordNames` are ignored. Never emits DELETE.
+ */
+export function planReconcile(members: readonly GroupMember[], current: readonly CurrentRecord[], settings: PlanSettings): ReconcilePlan {
+  const recordNames = uniqueNormalized(settings.recordNames);
+  const liveRecords = indexCurrentRecords(current);
+  const targetReplicas = findTargetReplicas(members, recordNames, liveRecords);
+
+  const desiredTargets = targetReplicas.length > 0
+    ? assignBalanced(recordNames, liveRecords, targetReplicas)
+    : assignFallback(recordNames, liveRecords, findPrimaryAddress(members), settings.noReplicaFallback);
+
+  const records: Record<string, string> = {};
+  const changes: RecordChange[] = [];
+  for (const name of recordNames) {
+    const target = desiredTargets.get(name);
+    if (target === undefined) {
+      // Only possible when no target is known at all and the name does not exist: leave it missing.
+      continue;
+    }
+    records[name] = target;
+    const live = liveRecords.get(name);
+    // An UPSERT only when it changes something, so a converged zone gets an empty batch.
+    if (live === undefined || live.target !== target || live.ttl !== settings.ttlSeconds) {
+      changes.push({ action: 'UPSERT', name, target, ttl: settings.ttlSeconds });
+    }
+  }
+
+  return { records, changes, availableReplicas: targetReplicas.length };
+}
+
+/**
+ * DELETE changes for the given names that exist in `current`, using the live target and TTL
+ * (Route 53 DELETE needs an exact match). Missing names are skipped.
+ */
+export function planDeletion(names: readonly string[], current: readonly CurrentRecord[]): RecordChange[] {
+  const liveRecords = indexCurrentRecords(current);
+  const changes: RecordChange[] = [];
+  // Unique names: Route 53 rejects a batch that deletes the same record twice.
+  for (const name of uniqueNormalized(names)) {
+    const live = liveRecords.get(name);
+    if (live !== undefined) {
+      changes.push({ action: 'DELETE', name, target: live.target, ttl: live.ttl });
+    }
+  }
+  return changes;
+}
+
+/** Normalizes names and drops duplicates, keeping the first occurrence's position. */
+function uniqueNormalized(names: readonly string[]): string[] {
+  return [...new Set(names.map(normalizeRecordName))];
+}
+
+/** Current records by normalized name; if a name is listed twice, the first listing wins. */
+function indexCurrentRecords(current: readonly CurrentRecord[]): Map<string, LiveRecord> {
+  const liveRecords = new Map<string, LiveRecord>();
+  for (const record of current) {
+    const name = normalizeRecordName(record.name);
+    if (!liveRecords.has(name)) {
+      liveRecords.set(name, { target: normalizeRecordName(record.target), ttl: record.ttl });
+    }
+  }
+  return liveRecords;
+}
+
+/** Compares cache cluster ids as plain strings, so the order never depends on the locale. */
+function compareIds(left: string, right: string): number {
+  if (left < right) return -1;
+  if (left > right) return 1;
+  return 0;
+}
+
+/**
+ * The replicas names may point at (role replica, available, with an address), sorted by
+ * cacheClusterId, each with how many of the names currently point at it.
+ */
+function findTargetReplicas(
+  members: readonly GroupMember[],
+  recordNames: readonly string[],
+  liveRecords: ReadonlyMap<string, LiveRecord>,
+): TargetReplica[] {
+  const sortedMembers = [...members].sort((left, right) => compareIds(left.cacheClusterId, right.cacheClusterId));
+  const targetReplicas: TargetReplica[] = [];
+  const seenTargets = new Set<string>();
+  for (const member of sortedMembers) {
+    if (member.role !== 'replica' || !member.available || !member.address) continue;
+    const target = normalizeRecordName(member.address);
+    // Two members can never share an endpoint; if the input claims so, count the address once.
+    if (target.length === 0 || seenTargets.has(target)) continue;
+    seenTargets.add(target);
+    const currentlyHeld = recordNames.filter((name) => liveRecords.get(name)?.target === target).length;
+    targetReplicas.push({ cacheClusterId: member.cacheClusterId, target, currentlyHeld, quota: 0, assigned: 0 });
+  }
+  return targetReplicas;
+}
+
+/** The primary's address (availability not required: it is the best guess while nothing else serves). */
+function findPrimaryAddress(members: readonly GroupMember[]): string | undefined {
+  const primaries = members
+    .filter((member) => member.role === 'primary' && member.address && normalizeRecordName(member.address).length > 0)
+    .sort((left, right) => compareIds(left.cacheClusterId, right.cacheClusterId));
+  const address = primaries[0]?.address;
+  return address === undefined ? undefined : normalizeRecordName(address);
+}
+
+/**
+ * Spreads the names over the target replicas, moving as few names as possible.
+ *
+ * Each replica's quota is floor(N / |R|), and N mod |R| replicas get one more. The extra
+ * names go to the replicas that hold the most names right now: a replica can keep at most
+ * min(held, quota) names, so this choice maximizes the names that stay put.
+ */
+function assignBalanced(
+  recordNames: readonly string[],
+  liveRecords: ReadonlyMap<string, LiveRecord>,
+  targetReplicas: TargetReplica[],
+): Map<string, string> {
+  const nameCount = recordNames.length;
+  const floorQuota = Math.floor(nameCount / targetReplicas.length);
+  const ceilQuotaCount = nameCount % targetReplicas.length;
+
+  const byHeldDescending = [...targetReplicas].sort(
+    (left, right) => right.currentlyHeld - left.currentlyHeld || compareIds(left.cacheClusterId, right.cacheClusterId),
+  );
+  byHeldDescending.forEach((replica, rank) => {
+    replica.quota = floorQuota + (rank < ceilQuotaCount ? 1 : 0);
+  });
+
+  const replicaByTarget = new Map(targetReplicas.map((replica) => [replica.target, replica]));
+  const desiredTargets = new Map<string, string>();
+  const freedNames: string[] = [];
+
+  // First pass, in recordNames order: a name stays where it is while its replica has room,
+  // so an over-quota replica keeps its earliest names and frees the later ones.
+  for (const name of recordNames) {
+    const live = liveRecords.get(name);
+    const replica = live === undefined ? undefined : replicaByTarget.get(live.target);
+    if (replica !== undefined && replica.assigned < replica.quota) {
+      replica.assigned += 1;
+      desiredTargets.set(name, replica.target);
+    } else {
+      freedNames.push(name);
+    }
+  }
+
+  // Second pass: each freed name goes to the least loaded replica that still has room.
+  // The quotas sum to N, so there is always room for every freed name.
+  for (const name of freedNames) {
+    let leastLoaded: TargetReplica | undefined;
+    for (const replica of targetReplicas) {
+      // targetReplicas is sorted by cacheClusterId, so a strict `<` breaks ties by id.
+      if (replica.assigned < replica.quota && (leastLoaded === undefined || replica.assigned < leastLoaded.assigned)) {
+        leastLoaded = replica;
+      }
+    }
+    if (leastLoaded === undefined) {
+      throw new Error(`Internal error: no replica has room for ${name}`);
+    }
+    leastLoaded.assigned += 1;
+    desiredTargets.set(name, leastLoaded.target);
+  }
+
+  return desiredTargets;
+}
+
+/**
+ * Targets while no replica can serve.
+ *
+ * `primary` points every name at the primary. `keep` (and `primary` without a known primary
+ * address) leaves existing names where they are; missing names are still created on the
+ * primary when its address is known, so clients never see NXDOMAIN.
+ */
+function assignFallback(
+  recordNames: readonly string[],
+  liveRecords: ReadonlyMap<string, LiveRecord>,
+  primaryAddress: string | undefined,
+  noReplicaFallback: NoReplicaFallback,
+): Map<string, string> {
+  const desiredTargets = new Map<string, string>();
+  for (const name of recordNames) {
+    const liveTarget = liveRecords.get(name)?.target;
+    if (primaryAddress !== undefined && noReplicaFallback === NoReplicaFallbackValue.PRIMARY) {
+      desiredTargets.set(name, primaryAddress);
+    } else if (liveTarget !== undefined) {
+      desiredTargets.set(name, liveTarget);
+    } else if (primaryAddress !== undefined) {
+      desiredTargets.set(name, primaryAddress);
+    }
+  }
+  return desiredTargets;
+}

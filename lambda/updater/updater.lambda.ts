@@ -1,0 +1,92 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { createUpdaterAws, errorName, UpdaterAws } from './aws';
+import { classifyEvent } from './events';
+import { deleteRecords, reconcile, ReconcileResult } from './reconcile';
+import { readSettings } from './settings';
+import { replicaRecordsPhysicalId } from '../../src/private/contract';
+
+const SERVICE_NAME = 'cdk-redis-stable-readers-updater';
+const METRICS_NAMESPACE = 'CdkRedisStableReaders';
+
+const logger = new Logger({ serviceName: SERVICE_NAME });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+let aws: UpdaterAws | undefined;
+
+/** Lets tests and benchmarks swap the AWS layer. */
+export function setUpdaterAws(replacement: UpdaterAws | undefined): void {
+  aws = replacement;
+}
+
+/** The answer to a direct invoke or a reconciling event. */
+export interface ReconcileResponse {
+  readonly replicationGroupId: string;
+  readonly records: Record<string, string>;
+  readonly changes: number;
+}
+
+/** The answer custom_resources.Provider expects from an onEvent handler. */
+export interface CustomResourceResponse {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Record<string, string>;
+}
+
+/**
+ * One entry point for every event: ElastiCache notifications through SNS, the schedule,
+ * CloudFormation custom resource events and direct invokes. Each becomes one reconcile.
+ */
+export async function handler(event: unknown): Promise<ReconcileResponse | CustomResourceResponse | { ignored: string[] }> {
+  const settings = readSettings(process.env);
+  logger.appendPersistentKeys({ replicationGroupId: settings.replicationGroupId });
+  metrics.setDefaultDimensions({ ReplicationGroupId: settings.replicationGroupId });
+  const client = aws ??= createUpdaterAws();
+  const request = classifyEvent(event, settings.replicationGroupId);
+  const started = Date.now();
+  try {
+    switch (request.kind) {
+      case 'ignore':
+        logger.info('Event ignored', { reasons: request.reasons });
+        return { ignored: [...request.reasons] };
+      case 'reconcile': {
+        const result = await reconcile(client, settings);
+        logSummary(request.trigger, result, started, request.reasons);
+        return { replicationGroupId: result.replicationGroupId, records: result.records, changes: result.changes };
+      }
+      case 'custom-resource': {
+        const hostedZoneId = request.hostedZoneId ?? settings.hostedZoneId;
+        const ownedNames = request.recordNames ?? settings.recordNames;
+        if (request.requestType === 'Delete') {
+          const deleted = await deleteRecords(client, hostedZoneId, ownedNames);
+          logger.info('Replica names deleted', { names: ownedNames, deleted, durationMs: Date.now() - started });
+          return { PhysicalResourceId: request.physicalResourceId ?? replicaRecordsPhysicalId(hostedZoneId) };
+        }
+        const result = await reconcile(client, { ...settings, hostedZoneId, recordNames: ownedNames }, { namesToDelete: request.oldRecordNames });
+        logSummary(`custom-resource ${request.requestType}`, result, started);
+        // A new zone gives a new physical id, so CloudFormation deletes the names in the old zone.
+        return { PhysicalResourceId: replicaRecordsPhysicalId(hostedZoneId), Data: result.records };
+      }
+    }
+  } catch (error) {
+    metrics.addMetric('ReconcileFailures', MetricUnit.Count, 1);
+    logger.error('Reconcile failed', { error: error as Error, errorName: errorName(error) });
+    throw error;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+function logSummary(trigger: string, result: ReconcileResult, started: number, reasons?: readonly string[]): void {
+  metrics.addMetric('RecordChanges', MetricUnit.Count, result.changes);
+  metrics.addMetric('AvailableReplicas', MetricUnit.Count, result.availableReplicas);
+  logger.info('Reconcile complete', {
+    trigger,
+    reasons,
+    before: result.before,
+    after: result.records,
+    changes: result.changes,
+    deleted: result.deleted,
+    availableReplicas: result.availableReplicas,
+    attempts: result.attempts,
+    durationMs: Date.now() - started,
+  });
+}

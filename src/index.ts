@@ -1,0 +1,3 @@
+export * from './engine';
+export * from './options';
+export * from './replicated-redis-with-stable-readers';

@@ -1,0 +1,66 @@
+/**
+ * The contract between the construct and the updater handler.
+ *
+ * Both sides import this module, so an environment variable can never be
+ * renamed on one side only. It must not import aws-cdk-lib: the handler
+ * bundle would otherwise pull the whole CDK in.
+ */
+
+/** Environment variable names the construct sets and the handler reads. */
+export const UpdaterEnv = {
+  /** The replication group whose replicas the names follow. */
+  REPLICATION_GROUP_ID: 'REPLICATION_GROUP_ID',
+  /** The private hosted zone holding the replica names. */
+  HOSTED_ZONE_ID: 'HOSTED_ZONE_ID',
+  /** Comma-separated, lowercase, fully qualified names without trailing dot, in order replica1..replicaN. */
+  REPLICA_RECORD_NAMES: 'REPLICA_RECORD_NAMES',
+  /** TTL of every replica name, in seconds. */
+  RECORD_TTL_SECONDS: 'RECORD_TTL_SECONDS',
+  /** What the names point at when no replica is available: `primary` or `keep`. */
+  NO_REPLICA_FALLBACK: 'NO_REPLICA_FALLBACK',
+} as const;
+
+/** Values of {@link UpdaterEnv.NO_REPLICA_FALLBACK}. */
+export const NoReplicaFallbackValue = {
+  /** Point every name at the primary node, so reads keep working. */
+  PRIMARY: 'primary',
+  /** Leave every name as it is. */
+  KEEP: 'keep',
+} as const;
+
+/** Custom resource properties the construct passes to the handler. */
+export const ReconcileResourceProps = {
+  /** The zone holding the names; a new zone means a new physical resource, so the old zone's names get deleted. */
+  HOSTED_ZONE_ID: 'HostedZoneId',
+  /** Same format as {@link UpdaterEnv.REPLICA_RECORD_NAMES}; an update that drops names deletes them. */
+  REPLICA_RECORD_NAMES: 'ReplicaRecordNames',
+} as const;
+
+/** Every replica name's first label starts with this; IAM scopes the updater's writes to `replica*.<zone>`. */
+export const REPLICA_RECORD_LABEL_PREFIX = 'replica';
+
+/** The label of the `index`-th (1-based) replica name, e.g. `replica1`. */
+export function replicaRecordLabel(index: number): string {
+  return `${REPLICA_RECORD_LABEL_PREFIX}${index}`;
+}
+
+/** Normalizes a DNS name the way Route 53 IAM conditions and the handler compare them: lowercase, no trailing dot. */
+export function normalizeRecordName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** Parses a comma-separated list of record names, normalized. */
+export function parseRecordNames(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((name) => normalizeRecordName(name.trim()))
+    .filter((name) => name.length > 0);
+}
+
+/**
+ * The custom resource's physical id. It depends on the zone only: replacing the replication group
+ * must not make CloudFormation delete the names the new group now uses.
+ */
+export function replicaRecordsPhysicalId(hostedZoneId: string): string {
+  return `replica-records:${hostedZoneId}`;
+}

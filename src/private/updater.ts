@@ -1,0 +1,236 @@
+import * as path from 'path';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IDependable } from 'constructs';
+import { REPLICA_RECORD_LABEL_PREFIX, ReconcileResourceProps, UpdaterEnv } from './contract';
+import { suppressNagFindings } from './nag-suppressions';
+import { NoReplicaFallback } from '../options';
+
+/** The bundled handler, built into assets/ by `npx projen bundle`; the same path from src/ and lib/. */
+const UPDATER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'updater');
+
+/** Settings of the updater, already validated by the construct. */
+export interface UpdaterProps {
+  readonly replicationGroupId: string;
+  readonly hostedZone: route53.IHostedZone;
+  /** Lowercase, no trailing dot. */
+  readonly zoneName: string;
+  readonly replicaRecordNames: string[];
+  readonly recordTtl: Duration;
+  readonly noReplicaFallback: NoReplicaFallback;
+  readonly topic: sns.ITopic;
+  /** Undefined turns the schedule off. */
+  readonly reconcileInterval?: Duration;
+  readonly logRetention: logs.RetentionDays;
+  /** What the records' custom resource must wait for: the replication group. */
+  readonly waitFor: IDependable;
+}
+
+/**
+ * The function that keeps the replica names right, and everything that drives it: the
+ * notification subscription, the schedule, the custom resource that creates and removes the
+ * names with the stack, a dead-letter queue and an alarm.
+ */
+export class Updater extends Construct {
+  public readonly function: lambda.Function;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly alarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: UpdaterProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Keeps the replica names of ${props.replicationGroupId} on live replicas`,
+      inlinePolicies: { Updater: this.policy(props, logGroup) },
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: `Points replica1..replica${props.replicaRecordNames.length} of ${props.zoneName} at the live replicas of ${props.replicationGroupId}`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(UPDATER_ASSET_DIR),
+      memorySize: 256,
+      // Route 53 throttling retries can take tens of seconds when many groups fail over at once.
+      timeout: Duration.minutes(2),
+      role,
+      logGroup,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 2,
+      environment: {
+        [UpdaterEnv.REPLICATION_GROUP_ID]: props.replicationGroupId,
+        [UpdaterEnv.HOSTED_ZONE_ID]: props.hostedZone.hostedZoneId,
+        [UpdaterEnv.REPLICA_RECORD_NAMES]: props.replicaRecordNames.join(','),
+        [UpdaterEnv.RECORD_TTL_SECONDS]: String(props.recordTtl.toSeconds()),
+        [UpdaterEnv.NO_REPLICA_FALLBACK]: props.noReplicaFallback,
+      },
+    });
+    // The policy is inline on the role, so the function never runs without it.
+    this.function.node.addDependency(role);
+
+    props.topic.addSubscription(new subscriptions.LambdaSubscription(this.function));
+
+    if (props.reconcileInterval) {
+      new events.Rule(this, 'Schedule', {
+        description: `Re-checks the replica names of ${props.replicationGroupId}, in case a notification was lost`,
+        schedule: events.Schedule.rate(props.reconcileInterval),
+        targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],
+      });
+    }
+
+    const records = new CustomResource(this, 'ReplicaRecords', {
+      serviceToken: this.provider(props.logRetention).serviceToken,
+      resourceType: 'Custom::ReplicaRecords',
+      properties: {
+        [ReconcileResourceProps.HOSTED_ZONE_ID]: props.hostedZone.hostedZoneId,
+        [ReconcileResourceProps.REPLICA_RECORD_NAMES]: props.replicaRecordNames.join(','),
+      },
+    });
+    // The names can only be seeded once the group is available, and must be removed before the zone is deleted.
+    records.node.addDependency(props.waitFor, props.hostedZone);
+
+    this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
+      alarmDescription: `The replica names of ${props.replicationGroupId} may be stale: the updater failed or dead-lettered an event`,
+      metric: new cloudwatch.MathExpression({
+        label: 'Updater errors and dead-lettered events',
+        expression: 'errors + deadLettered',
+        usingMetrics: {
+          errors: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+          deadLettered: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            statistic: cloudwatch.Stats.MAXIMUM,
+            period: Duration.minutes(5),
+          }),
+        },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    suppressNagFindings(role, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Scoped wildcards only: cache clusters named <group id>-* (members are added and replaced over time), '
+        + 'Route 53 change ids (unknown until a change is made), and this function\'s own log streams.',
+      appliesTo: [
+        `Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:cluster:${props.replicationGroupId}-*`,
+        'Resource::arn:<AWS::Partition>:route53:::change/*',
+        { regex: '/^Resource::<.*LogGroup.*\\.Arn>:\\*$/g' },
+      ],
+    }]);
+  }
+
+  /** Least privilege: only this zone's replica CNAMEs, only this group and its members, only its own logs. */
+  private policy(props: UpdaterProps, logGroup: logs.ILogGroup): iam.PolicyDocument {
+    const stack = Stack.of(this);
+    const groupArn = stack.formatArn({
+      service: 'elasticache',
+      resource: 'replicationgroup',
+      resourceName: props.replicationGroupId,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const memberArns = stack.formatArn({
+      service: 'elasticache',
+      resource: 'cluster',
+      resourceName: `${props.replicationGroupId}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteReplicaNames',
+          actions: ['route53:ChangeResourceRecordSets'],
+          resources: [props.hostedZone.hostedZoneArn],
+          conditions: {
+            'ForAllValues:StringEquals': {
+              'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+              'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+            },
+            // A pattern rather than the current names, so a scale-in can still delete the names it drops.
+            'ForAllValues:StringLike': {
+              'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`${REPLICA_RECORD_LABEL_PREFIX}*.${props.zoneName}`],
+            },
+          },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadReplicaNames',
+          actions: ['route53:ListResourceRecordSets'],
+          resources: [props.hostedZone.hostedZoneArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'FollowChanges',
+          actions: ['route53:GetChange'],
+          resources: [stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' })],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadReplicationGroup',
+          actions: ['elasticache:DescribeReplicationGroups'],
+          resources: [groupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadMemberStatus',
+          actions: ['elasticache:DescribeCacheClusters'],
+          resources: [memberArns],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
+        }),
+      ],
+    });
+  }
+
+  /** The custom resource provider; its framework function gets a role without AWS-managed policies. */
+  private provider(logRetention: logs.RetentionDays): cr.Provider {
+    const logGroup = new logs.LogGroup(this, 'ProviderLogGroup', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new iam.Role(this, 'ProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Runs the CloudFormation custom resource provider framework for the replica names',
+      inlinePolicies: {
+        Logs: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
+          })],
+        }),
+      },
+    });
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.function,
+      frameworkOnEventRole: role,
+      logGroup,
+    });
+    suppressNagFindings(role, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'The provider framework may invoke every version of the updater function (<arn>:*), and writes only its own log streams.',
+    }]);
+    suppressNagFindings(provider, [{
+      id: 'AwsSolutions-L1',
+      reason: 'The provider framework function is owned by aws-cdk-lib, which chooses its runtime; the updater itself runs on the latest Node.js runtime.',
+    }]);
+    return provider;
+  }
+}

@@ -1,0 +1,584 @@
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { CacheEngine } from './engine';
+import { NoReplicaFallback, TransitEncryptionMode } from './options';
+import { normalizeRecordName, replicaRecordLabel } from './private/contract';
+import { DEFAULT_ENGINE_VERSIONS, parameterGroupFamily } from './private/engine-versions';
+import { suppressNagFindings } from './private/nag-suppressions';
+import { Updater } from './private/updater';
+import { Limits, validateProps } from './private/validate-props';
+
+/** Properties of {@link ReplicatedRedisWithStableReaders}. */
+export interface ReplicatedRedisWithStableReadersProps {
+  /**
+   * The VPC the cache nodes and the private hosted zone live in.
+   *
+   * Its `enableDnsHostnames` and `enableDnsSupport` must be on for the private zone to resolve.
+   */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the cache subnet group. Only private subnets are allowed.
+   *
+   * @default - the VPC's private subnets with egress, or its isolated subnets when it has none
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Number of read replicas, from 1 to 5. Each gets a stable name `replicaN.<zone>`.
+   *
+   * Rendered as `NumCacheClusters` (replicas + 1), which changes in place; never as the
+   * create-only `ReplicasPerNodeGroup`, which would replace the group and lose its data.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+
+  /**
+   * The cache engine.
+   *
+   * @default CacheEngine.VALKEY
+   */
+  readonly engine?: CacheEngine;
+
+  /**
+   * The engine version, e.g. `8.2` for Valkey or `7.1` for Redis OSS.
+   *
+   * @default - '8.2' for Valkey, '7.1' for Redis OSS
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html
+   */
+  readonly engineVersion?: string;
+
+  /**
+   * The node type of every node.
+   *
+   * @default 'cache.m7g.large' (supports Multi-AZ with automatic failover)
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html
+   */
+  readonly cacheNodeType?: string;
+
+  /**
+   * The port the nodes listen on; the names and `connections` use it. Changing it replaces the group.
+   *
+   * @default 6379
+   */
+  readonly port?: number;
+
+  /**
+   * Engine parameters for a custom parameter group, whose family follows the engine and version.
+   *
+   * @default - the engine's default parameter group
+   */
+  readonly parameters?: Record<string, string>;
+
+  /**
+   * Security groups for the nodes. Give them to control ingress yourself.
+   *
+   * @default - a new security group with no ingress and no egress rules
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * The replication group id. Lowercase, 1-40 characters. Changing it replaces the group.
+   *
+   * @default - derived from the construct path, stable across deployments
+   */
+  readonly replicationGroupId?: string;
+
+  /**
+   * A description of the replication group.
+   *
+   * @default - names the construct path
+   */
+  readonly description?: string;
+
+  /**
+   * A customer managed key for encryption at rest (always on). Changing it replaces the group.
+   *
+   * @default - an AWS owned key
+   */
+  readonly atRestEncryptionKey?: kms.IKey;
+
+  /**
+   * Whether clients must use TLS. Leave it on: turning it off also turns off AUTH.
+   *
+   * @default true
+   */
+  readonly transitEncryption?: boolean;
+
+  /**
+   * Whether plain connections are still accepted while TLS is on.
+   *
+   * @default TransitEncryptionMode.REQUIRED
+   */
+  readonly transitEncryptionMode?: TransitEncryptionMode;
+
+  /**
+   * A secret whose `SecretString` is the AUTH token (16-128 printable characters, no `@`, `"` or `/`).
+   * Only with TLS, and not together with `userGroupIds`.
+   *
+   * @default - a token is generated in Secrets Manager when TLS is on and no `userGroupIds` are given
+   */
+  readonly authTokenSecret?: secretsmanager.ISecret;
+
+  /**
+   * RBAC user group ids, instead of an AUTH token.
+   *
+   * @default - no user groups; an AUTH token is used
+   */
+  readonly userGroupIds?: string[];
+
+  /**
+   * Days automatic snapshots are kept, 0 to 35. 0 turns automatic snapshots off.
+   *
+   * @default 7
+   */
+  readonly snapshotRetentionLimit?: number;
+
+  /**
+   * Daily UTC time range for snapshots, e.g. `03:00-04:00`.
+   *
+   * @default - chosen by ElastiCache
+   */
+  readonly snapshotWindow?: string;
+
+  /**
+   * Weekly UTC time range for maintenance, e.g. `sun:05:00-sun:06:00`.
+   *
+   * @default - chosen by ElastiCache
+   */
+  readonly preferredMaintenanceWindow?: string;
+
+  /**
+   * Whether minor engine versions are applied in the maintenance window.
+   *
+   * @default true
+   */
+  readonly autoMinorVersionUpgrade?: boolean;
+
+  /**
+   * Retention of the slow-log, engine-log and updater log groups.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the replication group when it leaves the stack: SNAPSHOT, RETAIN or DESTROY.
+   *
+   * @default RemovalPolicy.SNAPSHOT
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The topic ElastiCache sends the group's notifications to. It must be unencrypted, in the same
+   * account and Region, and its policy must let ElastiCache publish (condition `aws:SourceOwner`).
+   *
+   * @default - a new unencrypted topic with that policy
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ECEvents.SNS.html
+   */
+  readonly notificationTopic?: sns.ITopic;
+
+  /**
+   * A private hosted zone for the names. It must be associated with the VPC and know its zone name.
+   *
+   * @default - a new private hosted zone named `zoneName`
+   */
+  readonly hostedZone?: route53.IPrivateHostedZone;
+
+  /**
+   * The name of the private hosted zone the construct creates.
+   *
+   * @default - `<replication group id>.cache.internal`, unique per replication group
+   */
+  readonly zoneName?: string;
+
+  /**
+   * TTL of the `primary`, `reader` and `replicaN` names, 1 to 300 seconds. Keep it short: clients
+   * keep reading from a promoted replica for up to this long after a failover.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly recordTtl?: Duration;
+
+  /**
+   * Where the replica names point while the group has no available replica.
+   *
+   * @default NoReplicaFallback.PRIMARY
+   */
+  readonly noReplicaFallback?: NoReplicaFallback;
+
+  /**
+   * Whether the updater also re-checks the names on a schedule, in case a notification is lost.
+   *
+   * @default true
+   */
+  readonly scheduledReconcile?: boolean;
+
+  /**
+   * How often the scheduled re-check runs, in whole minutes.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly reconcileInterval?: Duration;
+}
+
+const DEFAULT_CACHE_NODE_TYPE = 'cache.m7g.large';
+const DEFAULT_PORT = 6379;
+const WARNING_PREFIX = 'cdk-redis-stable-readers';
+
+/**
+ * A Multi-AZ ElastiCache (Valkey or Redis OSS) replication group with one stable DNS name
+ * per read replica.
+ *
+ * `replica1.<zone>` … `replicaN.<zone>` always point at live replicas: a bundled updater
+ * re-points them after every failover, node replacement or replica count change.
+ */
+export class ReplicatedRedisWithStableReaders extends Construct implements ec2.IConnectable {
+  /**
+   * The replication group id.
+   *
+   * @attribute
+   */
+  public readonly replicationGroupId: string;
+
+  /** `primary.<zone>`: follows the primary (a CNAME to ElastiCache's primary endpoint). */
+  public readonly primaryHostname: string;
+
+  /** `reader.<zone>`: ElastiCache's reader endpoint, spread over the replicas. */
+  public readonly readerHostname: string;
+
+  /** `replica1.<zone>` … `replicaN.<zone>`, each on one live replica. */
+  public readonly replicaHostnames: string[];
+
+  /**
+   * ElastiCache's own primary endpoint.
+   *
+   * @attribute
+   */
+  public readonly primaryEndpointAddress: string;
+
+  /**
+   * ElastiCache's own reader endpoint.
+   *
+   * @attribute
+   */
+  public readonly readerEndpointAddress: string;
+
+  /** The port every node listens on. */
+  public readonly port: number;
+
+  /** Network access to the nodes, on the cache port by default. */
+  public readonly connections: ec2.Connections;
+
+  /** The nodes' (first) security group. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+
+  /** The topic ElastiCache notifies and the updater listens to. */
+  public readonly notificationTopic: sns.ITopic;
+
+  /** The private hosted zone holding every name. */
+  public readonly hostedZone: route53.IPrivateHostedZone;
+
+  /** The function that keeps the replica names right. */
+  public readonly updaterFunction: lambda.IFunction;
+
+  /** The alarm that fires when the updater fails or dead-letters an event. */
+  public readonly updaterAlarm: cloudwatch.IAlarm;
+
+  /** The AUTH token, when the construct uses one. */
+  public readonly authSecret?: secretsmanager.ISecret;
+
+  /** The underlying replication group, as an escape hatch. */
+  public readonly replicationGroup: elasticache.CfnReplicationGroup;
+
+  constructor(scope: Construct, id: string, props: ReplicatedRedisWithStableReadersProps) {
+    super(scope, id);
+
+    const replicas = props.replicas ?? 2;
+    const engine = props.engine ?? CacheEngine.VALKEY;
+    const engineVersion = props.engineVersion ?? DEFAULT_ENGINE_VERSIONS[engine] ?? '';
+    const port = props.port ?? DEFAULT_PORT;
+    const recordTtl = props.recordTtl ?? Duration.seconds(10);
+    const transitEncryption = props.transitEncryption ?? true;
+    const reconcileInterval = props.reconcileInterval ?? Duration.minutes(5);
+    const snapshotRetentionLimit = props.snapshotRetentionLimit ?? 7;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const replicationGroupId = props.replicationGroupId ?? this.defaultReplicationGroupId();
+
+    const failures = validateProps({
+      replicas,
+      recordTtl,
+      zoneName: props.zoneName,
+      hostedZone: props.hostedZone,
+      engine,
+      engineVersion,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      transitEncryption,
+      transitEncryptionMode: props.transitEncryptionMode,
+      hasAuthTokenSecret: props.authTokenSecret !== undefined,
+      userGroupIds: props.userGroupIds,
+      port,
+      snapshotRetentionLimit,
+      replicationGroupId: props.replicationGroupId,
+      reconcileInterval,
+    });
+    if (failures.length > 0) {
+      throw new Error(`Invalid ReplicatedRedisWithStableReaders props at ${this.node.path}:\n${failures.map((failure) => `- ${failure}`).join('\n')}`);
+    }
+    this.warnAboutRiskySettings(props, recordTtl, transitEncryption);
+
+    this.replicationGroupId = replicationGroupId;
+    this.port = port;
+
+    // Network
+    const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `ElastiCache nodes of ${this.node.path}`,
+      allowAllOutbound: false,
+    })];
+    this.securityGroup = securityGroups[0];
+    this.connections = new ec2.Connections({ securityGroups, defaultPort: ec2.Port.tcp(port) });
+    const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
+      description: `Private subnets of ${this.node.path}`,
+      subnetIds: props.vpc.selectSubnets(props.vpcSubnets ?? this.defaultSubnets(props.vpc)).subnetIds,
+    });
+
+    // Notifications: unencrypted on purpose, since ElastiCache stops publishing to an SSE-KMS topic.
+    this.notificationTopic = props.notificationTopic ?? this.createNotificationTopic();
+
+    const parameterGroup = props.parameters && new elasticache.CfnParameterGroup(this, 'ParameterGroup', {
+      cacheParameterGroupFamily: parameterGroupFamily(engine, engineVersion)!,
+      description: `Parameters of ${this.node.path}`,
+      properties: props.parameters,
+    });
+
+    const authToken = this.authToken(props, transitEncryption);
+    this.authSecret = authToken;
+
+    this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
+      replicationGroupId,
+      replicationGroupDescription: props.description ?? `Replicated cache with stable reader names (${this.node.path})`,
+      engine,
+      engineVersion,
+      cacheNodeType: props.cacheNodeType ?? DEFAULT_CACHE_NODE_TYPE,
+      clusterMode: 'disabled',
+      numCacheClusters: replicas + 1,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      port,
+      cacheSubnetGroupName: subnetGroup.ref,
+      securityGroupIds: securityGroups.map((group) => group.securityGroupId),
+      cacheParameterGroupName: parameterGroup?.ref,
+      atRestEncryptionEnabled: true,
+      kmsKeyId: props.atRestEncryptionKey?.keyArn,
+      transitEncryptionEnabled: transitEncryption,
+      transitEncryptionMode: transitEncryption ? (props.transitEncryptionMode ?? TransitEncryptionMode.REQUIRED) : undefined,
+      authToken: authToken?.secretValue.unsafeUnwrap(),
+      userGroupIds: props.userGroupIds,
+      snapshotRetentionLimit,
+      snapshotWindow: props.snapshotWindow,
+      preferredMaintenanceWindow: props.preferredMaintenanceWindow,
+      autoMinorVersionUpgrade: props.autoMinorVersionUpgrade ?? true,
+      notificationTopicArn: this.notificationTopic.topicArn,
+      logDeliveryConfigurations: [this.logDelivery('slow-log', 'SlowLog', logRetention), this.logDelivery('engine-log', 'EngineLog', logRetention)],
+    });
+    this.replicationGroup.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.SNAPSHOT);
+    this.primaryEndpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
+    this.readerEndpointAddress = this.replicationGroup.attrReaderEndPointAddress;
+
+    // Names
+    this.hostedZone = props.hostedZone ?? new route53.PrivateHostedZone(this, 'Zone', {
+      zoneName: props.zoneName ?? `${replicationGroupId}.cache.internal`,
+      vpc: props.vpc,
+      comment: `Stable names of ${this.node.path}`,
+    });
+    const zoneName = normalizeRecordName(this.hostedZone.zoneName);
+    this.primaryHostname = `primary.${zoneName}`;
+    this.readerHostname = `reader.${zoneName}`;
+    this.replicaHostnames = Array.from({ length: replicas }, (_, index) => `${replicaRecordLabel(index + 1)}.${zoneName}`);
+    new route53.CnameRecord(this, 'PrimaryRecord', {
+      zone: this.hostedZone,
+      recordName: this.primaryHostname,
+      domainName: this.primaryEndpointAddress,
+      ttl: recordTtl,
+    });
+    new route53.CnameRecord(this, 'ReaderRecord', {
+      zone: this.hostedZone,
+      recordName: this.readerHostname,
+      domainName: this.readerEndpointAddress,
+      ttl: recordTtl,
+    });
+
+    // Replica names belong to the updater, not to CloudFormation: it rewrites them.
+    const updater = new Updater(this, 'Updater', {
+      replicationGroupId,
+      hostedZone: this.hostedZone,
+      zoneName,
+      replicaRecordNames: this.replicaHostnames,
+      recordTtl,
+      noReplicaFallback: props.noReplicaFallback ?? NoReplicaFallback.PRIMARY,
+      topic: this.notificationTopic,
+      reconcileInterval: (props.scheduledReconcile ?? true) ? reconcileInterval : undefined,
+      logRetention,
+      waitFor: this.replicationGroup,
+    });
+    this.updaterFunction = updater.function;
+    this.updaterAlarm = updater.alarm;
+
+    suppressNagFindings(this.replicationGroup, [{
+      id: 'AwsSolutions-AEC5',
+      reason: 'The port is a setting (`port`), not a control: the security group admits only chosen peers, and TLS with AUTH or RBAC is on by default.',
+    }]);
+  }
+
+  /**
+   * The highest replication lag of any replica, in seconds.
+   *
+   * Maximum over 1 minute across the nodes `<group id>-001` … `-00N`, the ids ElastiCache gives
+   * a cluster-mode-disabled group's members.
+   */
+  public metricReplicationLag(props?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
+    return this.maxOverMembers('ReplicationLag', 'Replication lag (max over nodes)', props);
+  }
+
+  /**
+   * The highest engine CPU utilization of any node, in percent.
+   *
+   * Maximum over 1 minute of `EngineCPUUtilization`, the engine thread's share of one core.
+   */
+  public metricEngineCpuUtilization(props?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
+    return this.maxOverMembers('EngineCPUUtilization', 'Engine CPU (max over nodes)', props);
+  }
+
+  /**
+   * Errors of the updater function: each is a reconcile that did not finish.
+   *
+   * Sum over 5 minutes.
+   */
+  public metricUpdaterErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.updaterFunction.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...props }).attachTo(this);
+  }
+
+  private maxOverMembers(metricName: string, label: string, props?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
+    const period = props?.period ?? Duration.minutes(1);
+    // A group keeps its member ids across failovers; replicas + 1 members, numbered from 001.
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+    const members = this.replicaHostnames.length + 1;
+    for (let index = 1; index <= members; index++) {
+      usingMetrics[`node${index}`] = new cloudwatch.Metric({
+        namespace: 'AWS/ElastiCache',
+        metricName,
+        dimensionsMap: { CacheClusterId: `${this.replicationGroupId}-${String(index).padStart(3, '0')}` },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period,
+      }).attachTo(this);
+    }
+    return new cloudwatch.MathExpression({
+      expression: `MAX([${Object.keys(usingMetrics).join(', ')}])`,
+      usingMetrics,
+      label,
+      ...props,
+      period,
+    });
+  }
+
+  /** A deterministic, valid replication group id from the construct path (create-only, so it must never change). */
+  private defaultReplicationGroupId(): string {
+    const unique = Names.uniqueResourceName(this, { maxLength: Limits.MAX_REPLICATION_GROUP_ID_LENGTH - 1, separator: '-' })
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '')
+      .replace(/-+/g, '-')
+      .replace(/-$/, '');
+    return /^[a-z]/.test(unique) ? unique : `r${unique}`.slice(0, Limits.MAX_REPLICATION_GROUP_ID_LENGTH);
+  }
+
+  private defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
+    return vpc.privateSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  }
+
+  private createNotificationTopic(): sns.Topic {
+    const topic = new sns.Topic(this, 'Topic', { displayName: `ElastiCache notifications of ${this.replicationGroupId}` });
+    // ElastiCache publishes only with aws:SourceOwner (not aws:SourceAccount); this policy replaces the default one, so it must hold that statement.
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowElastiCachePublish',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: { StringEquals: { 'AWS:SourceOwner': Stack.of(this).account } },
+    }));
+    suppressNagFindings(topic, [
+      { id: 'AwsSolutions-SNS2', reason: 'ElastiCache marks an SSE-KMS encrypted topic inactive and stops publishing to it, so this topic is unencrypted. It carries only event names and node ids.' },
+      { id: 'AwsSolutions-SNS3', reason: 'An aws:SecureTransport deny is not documented to admit ElastiCache\'s own publishing; the topic carries only event names and node ids.' },
+    ]);
+    return topic;
+  }
+
+  private authToken(props: ReplicatedRedisWithStableReadersProps, transitEncryption: boolean): secretsmanager.ISecret | undefined {
+    if (props.authTokenSecret) {
+      return props.authTokenSecret;
+    }
+    if (!transitEncryption || props.userGroupIds) {
+      return undefined;
+    }
+    const secret = new secretsmanager.Secret(this, 'AuthToken', {
+      description: `AUTH token of ${this.node.path}`,
+      generateSecretString: {
+        passwordLength: 64,
+        // AUTH tokens allow printable ASCII except @, " and /; letters and digits keep client URLs simple.
+        excludePunctuation: true,
+      },
+    });
+    suppressNagFindings(secret, [{
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating an ElastiCache AUTH token needs ModifyReplicationGroup with a ROTATE then SET strategy and client coordination; Secrets Manager rotation alone would lock clients out.',
+    }]);
+    return secret;
+  }
+
+  private logDelivery(
+    logType: string,
+    id: string,
+    retention: logs.RetentionDays,
+  ): elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty {
+    const logGroup = new logs.LogGroup(this, id, { retention, removalPolicy: RemovalPolicy.RETAIN });
+    return {
+      destinationType: 'cloudwatch-logs',
+      destinationDetails: { cloudWatchLogsDetails: { logGroup: logGroup.logGroupName } },
+      logFormat: 'json',
+      logType,
+    };
+  }
+
+  private warnAboutRiskySettings(props: ReplicatedRedisWithStableReadersProps, recordTtl: Duration, transitEncryption: boolean): void {
+    const annotations = Annotations.of(this);
+    if (!transitEncryption) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:transitEncryptionDisabled`,
+        'transitEncryption is false: traffic is plain text and no AUTH token or RBAC protects the cache. Leave it on unless every client is inside a trusted network.');
+    }
+    const ttlSeconds = recordTtl.toSeconds();
+    if (!Token.isUnresolved(ttlSeconds) && ttlSeconds > Limits.RISKY_RECORD_TTL_SECONDS) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:longRecordTtl`,
+        `recordTtl is ${ttlSeconds} s: after a failover, clients may read from the promoted primary for up to that long. Keep it at ${Limits.RISKY_RECORD_TTL_SECONDS} s or less.`);
+    }
+    if (props.scheduledReconcile === false) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:scheduledReconcileDisabled`,
+        'scheduledReconcile is false: a lost ElastiCache notification leaves replica names stale until the next one.');
+    }
+    if (props.removalPolicy === RemovalPolicy.DESTROY) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:removalPolicyDestroy`,
+        'removalPolicy is DESTROY: removing the construct deletes the replication group and its data without a final snapshot.');
+    }
+  }
+}

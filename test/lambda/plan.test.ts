@@ -1,0 +1,408 @@
+import {
+  CurrentRecord,
+  GroupMember,
+  NoReplicaFallback,
+  planDeletion,
+  planReconcile,
+  RecordChange,
+} from '../../lambda/updater/plan';
+
+const ZONE = 'cache.internal';
+const TTL = 60;
+
+/** The normalized fully qualified name `replica<index>.cache.internal`. */
+function nameOf(index: number): string {
+  return `replica${index}.${ZONE}`;
+}
+
+/** recordNames for `count` names, replica1..replica<count>. */
+function recordNames(count: number): string[] {
+  return Array.from({ length: count }, (_, offset) => nameOf(offset + 1));
+}
+
+/** The (normalized) read endpoint of node `rg-<id>`. */
+function addressOf(id: string): string {
+  return `rg-${id}.abc123.0001.use1.cache.amazonaws.com`;
+}
+
+function primary(id: string, available = true): GroupMember {
+  return { cacheClusterId: `rg-${id}`, role: 'primary', address: addressOf(id), available };
+}
+
+function replica(id: string, available = true): GroupMember {
+  return { cacheClusterId: `rg-${id}`, role: 'replica', address: addressOf(id), available };
+}
+
+/** A node ElastiCache is still creating: no role, no endpoint yet. */
+function creating(id: string): GroupMember {
+  return { cacheClusterId: `rg-${id}`, available: false };
+}
+
+/** A record as Route 53 lists it: trailing dot on name and value. */
+function listed(index: number, id: string, ttl = TTL): CurrentRecord {
+  return { name: `${nameOf(index)}.`, target: `${addressOf(id)}.`, ttl };
+}
+
+function upsert(index: number, id: string, ttl = TTL): RecordChange {
+  return { action: 'UPSERT', name: nameOf(index), target: addressOf(id), ttl };
+}
+
+/** Expected `records`: the target node id of replica1, replica2, ... (undefined = name does not exist). */
+function targets(...ids: (string | undefined)[]): Record<string, string> {
+  const records: Record<string, string> = {};
+  ids.forEach((id, offset) => {
+    if (id !== undefined) records[nameOf(offset + 1)] = addressOf(id);
+  });
+  return records;
+}
+
+interface ReconcileCase {
+  readonly title: string;
+  readonly members: GroupMember[];
+  readonly current: CurrentRecord[];
+  readonly nameCount: number;
+  readonly fallback?: NoReplicaFallback;
+  readonly expectedRecords: Record<string, string>;
+  readonly expectedChanges: RecordChange[];
+  readonly expectedAvailableReplicas: number;
+}
+
+const reconcileCases: ReconcileCase[] = [
+  {
+    title: 'first seeding: no records yet, names are spread evenly, ties go to the lowest id',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [],
+    nameCount: 3,
+    expectedRecords: targets('002', '003', '002'),
+    expectedChanges: [upsert(1, '002'), upsert(2, '003'), upsert(3, '002')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'first seeding with fewer names than replicas: one name per replica, lowest ids first',
+    members: [primary('001'), replica('004'), replica('003'), replica('002')],
+    current: [],
+    nameCount: 2,
+    expectedRecords: targets('002', '003'),
+    expectedChanges: [upsert(1, '002'), upsert(2, '003')],
+    expectedAvailableReplicas: 3,
+  },
+  {
+    title: 'first seeding with more names than replicas: names double up evenly',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [],
+    nameCount: 5,
+    expectedRecords: targets('002', '003', '002', '003', '002'),
+    expectedChanges: [upsert(1, '002'), upsert(2, '003'), upsert(3, '002'), upsert(4, '003'), upsert(5, '002')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'failover: 001 dies and 002 is promoted; the name on 002 moves to the remaining replica, the other stays',
+    members: [replica('001', false), primary('002'), replica('003')],
+    current: [listed(1, '002'), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('003', '003'),
+    expectedChanges: [upsert(1, '003')],
+    expectedAvailableReplicas: 1,
+  },
+  {
+    title: 'failover with two replicas left: the name on the new primary is balanced, the others stay',
+    members: [replica('001', false), primary('002'), replica('003'), replica('004')],
+    current: [listed(1, '002'), listed(2, '003'), listed(3, '004')],
+    nameCount: 3,
+    expectedRecords: targets('003', '003', '004'),
+    expectedChanges: [upsert(1, '003')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'old primary returns as a replica: load spreads out again, the earliest name stays, one name moves',
+    members: [replica('001'), primary('002'), replica('003')],
+    current: [listed(1, '003'), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('003', '001'),
+    expectedChanges: [upsert(2, '001')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'old primary returns as a replica among three: only the one name an over-quota replica frees moves',
+    members: [replica('001'), primary('002'), replica('003'), replica('004')],
+    current: [listed(1, '003'), listed(2, '004'), listed(3, '003'), listed(4, '004')],
+    nameCount: 4,
+    expectedRecords: targets('003', '004', '003', '001'),
+    expectedChanges: [upsert(4, '001')],
+    expectedAvailableReplicas: 3,
+  },
+  {
+    title: 'replica added: the replica holding every name keeps the earliest ones, the last moves',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [listed(1, '002'), listed(2, '002'), listed(3, '002')],
+    nameCount: 3,
+    expectedRecords: targets('002', '002', '003'),
+    expectedChanges: [upsert(3, '003')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'replica added but still creating (no role, no address, not available): nothing changes',
+    members: [primary('001'), replica('002'), creating('003')],
+    current: [listed(1, '002'), listed(2, '002')],
+    nameCount: 2,
+    expectedRecords: targets('002', '002'),
+    expectedChanges: [],
+    expectedAvailableReplicas: 1,
+  },
+  {
+    title: 'two names on one replica while another holds none: the later name moves to the idle replica',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [listed(1, '002'), listed(2, '002'), listed(3, '002'), listed(4, '002')],
+    nameCount: 4,
+    expectedRecords: targets('002', '002', '003', '003'),
+    expectedChanges: [upsert(3, '003'), upsert(4, '003')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'replica removed: its name goes to the least loaded remaining replica',
+    members: [primary('001'), replica('002'), replica('004')],
+    current: [listed(1, '002'), listed(2, '003'), listed(3, '004')],
+    nameCount: 3,
+    expectedRecords: targets('002', '002', '004'),
+    expectedChanges: [upsert(2, '002')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'node replaced (same id and address, not available while creating): not a target while another replica is available',
+    members: [primary('001'), replica('002', false), replica('003')],
+    current: [listed(1, '002'), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('003', '003'),
+    expectedChanges: [upsert(1, '003')],
+    expectedAvailableReplicas: 1,
+  },
+  {
+    title: 'replaced node available again: it takes one name back, the earliest name stays put',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [listed(1, '003'), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('003', '002'),
+    expectedChanges: [upsert(2, '002')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'a name pointing at the primary while a replica serves is moved off the primary',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [listed(1, '001'), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('002', '003'),
+    expectedChanges: [upsert(1, '002')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'zero replicas, fallback primary: every name points at the primary',
+    members: [primary('001'), replica('002', false)],
+    current: [listed(1, '002'), listed(2, '002')],
+    nameCount: 2,
+    fallback: 'primary',
+    expectedRecords: targets('001', '001'),
+    expectedChanges: [upsert(1, '001'), upsert(2, '001')],
+    expectedAvailableReplicas: 0,
+  },
+  {
+    title: 'zero replicas, fallback primary, no records: names are created on the primary even while it is not available',
+    members: [primary('001', false)],
+    current: [],
+    nameCount: 2,
+    fallback: 'primary',
+    expectedRecords: targets('001', '001'),
+    expectedChanges: [upsert(1, '001'), upsert(2, '001')],
+    expectedAvailableReplicas: 0,
+  },
+  {
+    title: 'zero replicas, fallback keep: existing names stay, a missing name is created on the primary',
+    members: [primary('001'), replica('002', false)],
+    current: [listed(1, '002')],
+    nameCount: 2,
+    fallback: 'keep',
+    expectedRecords: targets('002', '001'),
+    expectedChanges: [upsert(2, '001')],
+    expectedAvailableReplicas: 0,
+  },
+  {
+    title: 'zero replicas, fallback keep, no primary address: existing names stay, missing ones stay missing',
+    members: [creating('001'), creating('002')],
+    current: [listed(1, '009')],
+    nameCount: 2,
+    fallback: 'keep',
+    expectedRecords: targets('009', undefined),
+    expectedChanges: [],
+    expectedAvailableReplicas: 0,
+  },
+  {
+    title: 'zero replicas, fallback primary but no primary address: behaves like keep',
+    members: [creating('001'), replica('002', false)],
+    current: [listed(2, '002')],
+    nameCount: 2,
+    fallback: 'primary',
+    expectedRecords: targets(undefined, '002'),
+    expectedChanges: [],
+    expectedAvailableReplicas: 0,
+  },
+  {
+    title: 'no members at all and no records: nothing to point at, nothing created',
+    members: [],
+    current: [],
+    nameCount: 2,
+    expectedRecords: {},
+    expectedChanges: [],
+    expectedAvailableReplicas: 0,
+  },
+  {
+    title: 'TTL drift: the drifted name is upserted with the same target and the configured TTL',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [listed(1, '002', 300), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('002', '003'),
+    expectedChanges: [upsert(1, '002')],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'TTL drift with zero replicas and fallback keep: target kept, TTL corrected',
+    members: [primary('001'), replica('002', false)],
+    current: [listed(1, '002', 300)],
+    nameCount: 1,
+    fallback: 'keep',
+    expectedRecords: targets('002'),
+    expectedChanges: [upsert(1, '002')],
+    expectedAvailableReplicas: 0,
+  },
+  {
+    title: 'already correct state: empty batch',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [listed(1, '002'), listed(2, '003'), listed(3, '002')],
+    nameCount: 3,
+    expectedRecords: targets('002', '003', '002'),
+    expectedChanges: [],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'already balanced differently than a fresh seeding would be: names stay put, empty batch',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [listed(1, '003'), listed(2, '002'), listed(3, '003')],
+    nameCount: 3,
+    expectedRecords: targets('003', '002', '003'),
+    expectedChanges: [],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'trailing dots and uppercase in listed records compare equal to the normalized values',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [
+      { name: 'REPLICA1.Cache.Internal.', target: `${addressOf('002').toUpperCase()}.`, ttl: TTL },
+      { name: 'replica2.cache.internal', target: addressOf('003').toUpperCase(), ttl: TTL },
+    ],
+    nameCount: 2,
+    expectedRecords: targets('002', '003'),
+    expectedChanges: [],
+    expectedAvailableReplicas: 2,
+  },
+  {
+    title: 'unrelated records (other names in the zone, names beyond N) are ignored',
+    members: [primary('001'), replica('002'), replica('003')],
+    current: [
+      { name: `primary.${ZONE}.`, target: `${addressOf('001')}.`, ttl: 300 },
+      listed(3, '009', 300),
+      listed(1, '002'),
+      { name: 'replica1.other.example.com.', target: 'elsewhere.example.com.', ttl: 5 },
+      listed(2, '003'),
+    ],
+    nameCount: 2,
+    expectedRecords: targets('002', '003'),
+    expectedChanges: [],
+    expectedAvailableReplicas: 2,
+  },
+];
+
+describe('planReconcile', () => {
+  test.each(reconcileCases)('$title', ({ members, current, nameCount, fallback, expectedRecords, expectedChanges, expectedAvailableReplicas }) => {
+    // GIVEN the replication group and the zone's records
+    const settings = { recordNames: recordNames(nameCount), ttlSeconds: TTL, noReplicaFallback: fallback ?? 'primary' };
+
+    // WHEN planning
+    const plan = planReconcile(members, current, settings);
+
+    // THEN the exact records and the minimal batch
+    expect(plan.records).toEqual(expectedRecords);
+    expect(plan.changes).toEqual(expectedChanges);
+    expect(plan.availableReplicas).toBe(expectedAvailableReplicas);
+  });
+
+  test('settings names with uppercase or a trailing dot are normalized', () => {
+    // GIVEN names configured un-normalized
+    const settings = { recordNames: ['Replica1.Cache.Internal.', 'replica2.cache.internal.'], ttlSeconds: TTL, noReplicaFallback: 'keep' as const };
+
+    // WHEN planning from scratch
+    const plan = planReconcile([primary('001'), replica('002')], [], settings);
+
+    // THEN changes and records use the normalized names
+    expect(plan.records).toEqual(targets('002', '002'));
+    expect(plan.changes).toEqual([upsert(1, '002'), upsert(2, '002')]);
+  });
+
+  test('the plan does not depend on the order of members or records', () => {
+    // GIVEN the same state listed in two orders
+    const members = [primary('001'), replica('002'), replica('003'), replica('004')];
+    const current = [listed(1, '002'), listed(2, '002'), listed(3, '003'), listed(4, '003'), listed(5, '001')];
+    const settings = { recordNames: recordNames(5), ttlSeconds: TTL, noReplicaFallback: 'primary' as const };
+
+    // WHEN planning both
+    const plan = planReconcile(members, current, settings);
+    const reversedPlan = planReconcile([...members].reverse(), [...current].reverse(), settings);
+
+    // THEN the plans are identical: 5 names over 3 replicas, only replica5 moves (off the primary, to the idle replica)
+    expect(reversedPlan).toEqual(plan);
+    expect(plan.records).toEqual(targets('002', '002', '003', '003', '004'));
+    expect(plan.changes).toEqual([upsert(5, '004')]);
+  });
+});
+
+describe('planDeletion', () => {
+  const current: CurrentRecord[] = [
+    { name: 'Replica2.Cache.Internal.', target: `${addressOf('003').toUpperCase()}.`, ttl: 300 },
+    listed(3, '004', 42),
+    { name: `primary.${ZONE}.`, target: `${addressOf('001')}.`, ttl: 60 },
+  ];
+
+  test.each([
+    {
+      title: 'uses the live target and TTL of each existing name, in the order the names are given',
+      names: [nameOf(3), nameOf(2)],
+      expectedChanges: [
+        { action: 'DELETE', name: nameOf(3), target: addressOf('004'), ttl: 42 },
+        { action: 'DELETE', name: nameOf(2), target: addressOf('003'), ttl: 300 },
+      ],
+    },
+    {
+      title: 'skips names that do not exist',
+      names: [nameOf(1), nameOf(3), nameOf(7)],
+      expectedChanges: [{ action: 'DELETE', name: nameOf(3), target: addressOf('004'), ttl: 42 }],
+    },
+    {
+      title: 'returns an empty batch when no given name exists',
+      names: [nameOf(1), nameOf(4)],
+      expectedChanges: [],
+    },
+    {
+      title: 'matches names given with uppercase or a trailing dot, and deletes a name given twice once',
+      names: ['REPLICA3.cache.internal.', nameOf(3)],
+      expectedChanges: [{ action: 'DELETE', name: nameOf(3), target: addressOf('004'), ttl: 42 }],
+    },
+    {
+      title: 'returns an empty batch for no names; unrelated records are never deleted',
+      names: [],
+      expectedChanges: [],
+    },
+  ])('$title', ({ names, expectedChanges }) => {
+    // WHEN planning the deletion of the given names
+    const changes = planDeletion(names, current);
+
+    // THEN exactly the live records of the existing names are deleted
+    expect(changes).toEqual(expectedChanges);
+  });
+});

@@ -400,7 +400,8 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
 
     // Names
     this.hostedZone = props.hostedZone ?? new route53.PrivateHostedZone(this, 'Zone', {
-      zoneName: props.zoneName ?? `${replicationGroupId}.cache.internal`,
+      // Lowercase, as Route 53 stores it and the IAM name conditions compare it.
+      zoneName: normalizeRecordName(props.zoneName ?? `${replicationGroupId}.cache.internal`),
       vpc: props.vpc,
       comment: `Stable names of ${this.node.path}`,
     });
@@ -410,13 +411,13 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     this.replicaHostnames = Array.from({ length: replicas }, (_, index) => `${replicaRecordLabel(index + 1)}.${zoneName}`);
     new route53.CnameRecord(this, 'PrimaryRecord', {
       zone: this.hostedZone,
-      recordName: this.primaryHostname,
+      recordName: 'primary',
       domainName: this.primaryEndpointAddress,
       ttl: recordTtl,
     });
     new route53.CnameRecord(this, 'ReaderRecord', {
       zone: this.hostedZone,
-      recordName: this.readerHostname,
+      recordName: 'reader',
       domainName: this.readerEndpointAddress,
       ttl: recordTtl,
     });
@@ -441,6 +442,13 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       id: 'AwsSolutions-AEC5',
       reason: 'The port is a setting (`port`), not a control: the security group admits only chosen peers, and TLS with AUTH or RBAC is on by default.',
     }]);
+    if (props.userGroupIds) {
+      // cdk-nag's AEC6 looks only for an AUTH token; with RBAC the user groups authenticate every connection instead.
+      suppressNagFindings(this.replicationGroup, [{
+        id: 'AwsSolutions-AEC6',
+        reason: 'Clients authenticate with RBAC: userGroupIds replace the AUTH token (ElastiCache accepts one or the other), and TLS is required for both.',
+      }]);
+    }
   }
 
   /**

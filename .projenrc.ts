@@ -53,7 +53,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    compilerOptions: {},
+    // The README examples import the package by name, as users do.
+    compilerOptions: { paths: { 'cdk-redis-stable-readers': ['./src'] } },
     include: ['lambda/**/*.ts', '.projenrc.ts'],
   },
 
@@ -78,6 +79,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 60_000,
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+      moduleNameMapper: { '^cdk-redis-stable-readers$': '<rootDir>/src' },
     },
   },
 

@@ -52,7 +52,7 @@ export interface RecordChange {
   readonly action: 'UPSERT' | 'DELETE';
   /** The record name, normalized (lowercase, no trailing dot). */
   readonly name: string;
-  /** The CNAME value, normalized (lowercase, no trailing dot). */
+  /** The CNAME value: normalized (lowercase, no trailing dot) for an UPSERT, exactly as listed for a DELETE. */
   readonly target: string;
   /** The record's TTL, in seconds. */
   readonly ttl: number;
@@ -83,7 +83,10 @@ interface TargetReplica {
 
 /** A current record, normalized for comparison. */
 interface LiveRecord {
+  /** Normalized, for comparing. */
   readonly target: string;
+  /** Exactly as listed, for a DELETE. */
+  readonly listedTarget: string;
   readonly ttl: number;
 }
 
@@ -136,7 +139,8 @@ export function planDeletion(names: readonly string[], current: readonly Current
   for (const name of uniqueNormalized(names)) {
     const live = liveRecords.get(name);
     if (live !== undefined) {
-      changes.push({ action: 'DELETE', name, target: live.target, ttl: live.ttl });
+      // Route 53 DELETE must repeat the live value exactly, so it is sent as listed, not normalized.
+      changes.push({ action: 'DELETE', name, target: live.listedTarget, ttl: live.ttl });
     }
   }
   return changes;
@@ -153,7 +157,7 @@ function indexCurrentRecords(current: readonly CurrentRecord[]): Map<string, Liv
   for (const record of current) {
     const name = normalizeRecordName(record.name);
     if (!liveRecords.has(name)) {
-      liveRecords.set(name, { target: normalizeRecordName(record.target), ttl: record.ttl });
+      liveRecords.set(name, { target: normalizeRecordName(record.target), listedTarget: record.target, ttl: record.ttl });
     }
   }
   return liveRecords;

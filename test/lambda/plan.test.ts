@@ -371,17 +371,18 @@ describe('planDeletion', () => {
 
   test.each([
     {
-      title: 'uses the live target and TTL of each existing name, in the order the names are given',
+      // Route 53 DELETE must repeat the live value exactly, so the target is sent as listed.
+      title: 'uses the live target (exactly as listed) and TTL of each existing name, in the order the names are given',
       names: [nameOf(3), nameOf(2)],
       expectedChanges: [
-        { action: 'DELETE', name: nameOf(3), target: addressOf('004'), ttl: 42 },
-        { action: 'DELETE', name: nameOf(2), target: addressOf('003'), ttl: 300 },
+        { action: 'DELETE', name: nameOf(3), target: `${addressOf('004')}.`, ttl: 42 },
+        { action: 'DELETE', name: nameOf(2), target: `${addressOf('003').toUpperCase()}.`, ttl: 300 },
       ],
     },
     {
       title: 'skips names that do not exist',
       names: [nameOf(1), nameOf(3), nameOf(7)],
-      expectedChanges: [{ action: 'DELETE', name: nameOf(3), target: addressOf('004'), ttl: 42 }],
+      expectedChanges: [{ action: 'DELETE', name: nameOf(3), target: `${addressOf('004')}.`, ttl: 42 }],
     },
     {
       title: 'returns an empty batch when no given name exists',
@@ -391,7 +392,7 @@ describe('planDeletion', () => {
     {
       title: 'matches names given with uppercase or a trailing dot, and deletes a name given twice once',
       names: ['REPLICA3.cache.internal.', nameOf(3)],
-      expectedChanges: [{ action: 'DELETE', name: nameOf(3), target: addressOf('004'), ttl: 42 }],
+      expectedChanges: [{ action: 'DELETE', name: nameOf(3), target: `${addressOf('004')}.`, ttl: 42 }],
     },
     {
       title: 'returns an empty batch for no names; unrelated records are never deleted',

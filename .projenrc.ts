@@ -109,17 +109,18 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
  * variables, error names), pinned by our lockfile instead of whatever minor version the runtime
  * carries that month. The cost is a larger asset (hundreds of KB, minified), paid once per cold start.
  */
-const bundleUpdater = project.addTask('bundle:updater', {
+const ESBUILD_NODE = '--bundle --minify --keep-names --platform=node --target=node22 --format=cjs --main-fields=module,main';
+const bundle = project.addTask('bundle', { description: 'Bundle the updater Lambda handler and the drill command into assets/' });
+bundle.spawn(project.addTask('bundle:updater', {
   description: 'Bundle the updater Lambda handler into assets/updater',
-  exec: [
-    'esbuild lambda/updater/updater.lambda.ts',
-    '--bundle --minify --keep-names --platform=node --target=node22 --format=cjs',
-    '--main-fields=module,main',
-    '--outfile=assets/updater/index.js',
-  ].join(' '),
-});
-const bundle = project.addTask('bundle', { description: 'Bundle every Lambda handler' });
-bundle.spawn(bundleUpdater);
+  exec: `esbuild lambda/updater/updater.lambda.ts ${ESBUILD_NODE} --outfile=assets/updater/index.js`,
+}));
+// The drill ships as the package's command (and, through jsii, a Python console script).
+bundle.spawn(project.addTask('bundle:drill', {
+  description: 'Bundle the failover drill command into assets/drill',
+  exec: `esbuild lambda/drill/drill.ts ${ESBUILD_NODE} --banner:js="#!/usr/bin/env node" --outfile=assets/drill/index.js`,
+}));
+project.addBins({ 'cdk-redis-stable-readers': 'assets/drill/index.js' });
 project.preCompileTask.spawn(bundle);
 
 // ts-jest does not type-check, so tests and handlers are type-checked explicitly.

@@ -105,7 +105,8 @@ async function readRecords(client: Route53Client, hostedZoneId: string, names: r
       }
       const target = recordSet.ResourceRecords?.[0]?.Value;
       if (recordSet.Type === 'CNAME' && wanted.has(name) && target !== undefined) {
-        found.push({ name, target: normalizeRecordName(target), ttl: recordSet.TTL ?? 0 });
+        // The value is kept exactly as listed: a DELETE must repeat it; the planner normalizes it for comparing.
+        found.push({ name, target, ttl: recordSet.TTL ?? 0 });
       }
     }
     if (passedLast || !page.IsTruncated || found.length === wanted.size) {
@@ -115,17 +116,16 @@ async function readRecords(client: Route53Client, hostedZoneId: string, names: r
   }
 }
 
-/** Route 53 lists records in ASCII order of their labels read right to left. */
+/**
+ * Route 53 lists records in ASCII order of the name with its labels reversed and a trailing dot
+ * (`internal.cache.replica1.`). The dot sorts after `!"#$%&'()*+,-`, so `replica1-old` lists
+ * before `replica1`: comparing label by label would get that wrong and stop listing too early.
+ */
 export function compareRoute53Order(a: string, b: string): number {
-  const reversed = (name: string) => normalizeRecordName(name).split('.').reverse();
-  const left = reversed(a);
-  const right = reversed(b);
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    if (left[i] !== right[i]) {
-      return left[i] < right[i] ? -1 : 1;
-    }
-  }
-  return left.length - right.length;
+  const key = (name: string) => `${normalizeRecordName(name).split('.').reverse().join('.')}.`;
+  const left = key(a);
+  const right = key(b);
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 async function applyChanges(client: Route53Client, hostedZoneId: string, changes: readonly RecordChange[], comment: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { parseRecordNames, ReconcileResourceProps } from '../../src/private/contract';
+import { normalizeHostedZoneId, parseRecordNames, ReconcileResourceProps } from '../../src/private/contract';
 
 /** What an incoming event asks the updater to do. */
 export type UpdaterRequest =
@@ -112,7 +112,7 @@ function classifyCustomResource(event: CustomResourceEvent): UpdaterRequest {
     kind: 'custom-resource',
     requestType: event.RequestType,
     physicalResourceId: event.PhysicalResourceId,
-    hostedZoneId: typeof zoneId === 'string' ? zoneId : undefined,
+    hostedZoneId: typeof zoneId === 'string' ? normalizeHostedZoneId(zoneId) : undefined,
     recordNames: names(event.ResourceProperties),
     oldRecordNames: names(event.OldResourceProperties),
   };

@@ -1,5 +1,5 @@
 import type { NoReplicaFallback } from './plan';
-import { NoReplicaFallbackValue, parseRecordNames, UpdaterEnv } from '../../src/private/contract';
+import { NoReplicaFallbackValue, normalizeHostedZoneId, parseRecordNames, UpdaterEnv } from '../../src/private/contract';
 
 /** Everything one reconcile needs to know about its replication group and zone. */
 export interface UpdaterSettings {
@@ -26,8 +26,13 @@ export function readSettings(env: NodeJS.ProcessEnv): UpdaterSettings {
   };
 
   const replicationGroupId = required(UpdaterEnv.REPLICATION_GROUP_ID).toLowerCase();
-  const hostedZoneId = required(UpdaterEnv.HOSTED_ZONE_ID).replace(/^\/?hostedzone\//, '');
-  const recordNames = parseRecordNames(required(UpdaterEnv.REPLICA_RECORD_NAMES));
+  const hostedZoneId = normalizeHostedZoneId(required(UpdaterEnv.HOSTED_ZONE_ID));
+  const recordNamesText = required(UpdaterEnv.REPLICA_RECORD_NAMES);
+  const recordNames = parseRecordNames(recordNamesText);
+  // A value of only commas would otherwise leave nothing to reconcile, silently.
+  if (recordNamesText && recordNames.length === 0) {
+    problems.push(`${UpdaterEnv.REPLICA_RECORD_NAMES} has no record names, got '${recordNamesText}'`);
+  }
   const ttlText = required(UpdaterEnv.RECORD_TTL_SECONDS);
   const ttlSeconds = Number(ttlText);
   if (ttlText && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)) {

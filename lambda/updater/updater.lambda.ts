@@ -12,6 +12,8 @@ const METRICS_NAMESPACE = 'CdkRedisStableReaders';
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 let aws: UpdaterAws | undefined;
+/** The group the logger keys and metric dimensions were set for; Powertools warns each time one is set again. */
+let defaultsSetFor: string | undefined;
 
 /** Lets tests and benchmarks swap the AWS layer. */
 export function setUpdaterAws(replacement: UpdaterAws | undefined): void {
@@ -37,8 +39,11 @@ export interface CustomResourceResponse {
  */
 export async function handler(event: unknown): Promise<ReconcileResponse | CustomResourceResponse | { ignored: string[] }> {
   const settings = readSettings(process.env);
-  logger.appendPersistentKeys({ replicationGroupId: settings.replicationGroupId });
-  metrics.setDefaultDimensions({ ReplicationGroupId: settings.replicationGroupId });
+  if (defaultsSetFor !== settings.replicationGroupId) {
+    logger.appendPersistentKeys({ replicationGroupId: settings.replicationGroupId });
+    metrics.setDefaultDimensions({ ReplicationGroupId: settings.replicationGroupId });
+    defaultsSetFor = settings.replicationGroupId;
+  }
   const client = aws ??= createUpdaterAws();
   const request = classifyEvent(event, settings.replicationGroupId);
   const started = Date.now();
@@ -71,6 +76,13 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
     logger.error('Reconcile failed', { error: error as Error, errorName: errorName(error) });
     throw error;
   } finally {
+    publishMetrics();
+  }
+}
+
+/** An ignored event or a Delete records no metric, and publishing nothing logs a warning. */
+function publishMetrics(): void {
+  if (metrics.hasStoredMetrics()) {
     metrics.publishStoredMetrics();
   }
 }

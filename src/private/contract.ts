@@ -49,6 +49,11 @@ export function normalizeRecordName(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 
+/** A hosted zone id without the `/hostedzone/` prefix some APIs return. */
+export function normalizeHostedZoneId(id: string): string {
+  return id.trim().replace(/^\/?hostedzone\//, '');
+}
+
 /** Parses a comma-separated list of record names, normalized. */
 export function parseRecordNames(value: string | undefined): string[] {
   return (value ?? '')

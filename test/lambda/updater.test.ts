@@ -1,0 +1,668 @@
+import './fixtures/silence-powertools';
+import 'aws-sdk-client-mock-jest';
+import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  Change,
+  ChangeResourceRecordSetsCommand,
+  InvalidChangeBatch,
+  ListResourceRecordSetsCommand,
+  NoSuchHostedZone,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
+import { MAX_PLAN_ATTEMPTS } from '../../lambda/updater/reconcile';
+import { handler, setUpdaterAws } from '../../lambda/updater/updater.lambda';
+import { FakeNode, FakeReplicationGroup, nodeAddress } from './fixtures/elasticache';
+import {
+  createEvent,
+  deleteEvent,
+  elastiCacheMessage,
+  replicaRecordsProps,
+  scheduledEvent,
+  snsEvent,
+  updateEvent,
+} from './fixtures/events';
+import { change, cname, FakeHostedZone, FakeRecord } from './fixtures/route53';
+import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixtures/route53-wire';
+import { RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
+
+const elastiCache = mockClient(ElastiCacheClient);
+let route53: AwsClientStub<Route53Client> = mockClient(Route53Client);
+
+const PHYSICAL_ID = `replica-records:${ZONE_ID}`;
+const RECONCILE_COMMENT = `Replica names of ${RG}`;
+const DELETE_COMMENT = 'Remove replica names';
+
+/** The three-node group as created: 001 primary, 002 and 003 replicas. */
+const AS_CREATED: FakeNode[] = [
+  { id: 'sessions-001', role: 'primary' },
+  { id: 'sessions-002', role: 'replica' },
+  { id: 'sessions-003', role: 'replica' },
+];
+
+/** After a failover: 002 promoted, 001 recovered as a replica under its own id and hostname. */
+const AFTER_FAILOVER: FakeNode[] = [
+  { id: 'sessions-001', role: 'replica' },
+  { id: 'sessions-002', role: 'primary' },
+  { id: 'sessions-003', role: 'replica' },
+];
+
+/** replica1 on 002 and replica2 on 003, as the first reconcile of AS_CREATED leaves them. */
+function namesOnReplicas(ttl = TTL): FakeRecord[] {
+  return [cname(recordName(1), nodeAddress('sessions-002'), ttl), cname(recordName(2), nodeAddress('sessions-003'), ttl)];
+}
+
+/** The group and zone the mocked clients answer from. */
+function given(nodes: FakeNode[], records: FakeRecord[] = []): { group: FakeReplicationGroup; zone: FakeHostedZone } {
+  const group = new FakeReplicationGroup(RG, nodes);
+  group.install(elastiCache);
+  const zone = new FakeHostedZone(ZONE_ID, records);
+  zone.install(route53);
+  return { group, zone };
+}
+
+/** Every ChangeResourceRecordSets request the handler sent, whole. */
+function changeRequests() {
+  return route53.commandCalls(ChangeResourceRecordSetsCommand).map((call) => call.args[0].input);
+}
+
+function changeRequest(changes: Change[], comment = RECONCILE_COMMENT) {
+  return { HostedZoneId: ZONE_ID, ChangeBatch: { Comment: comment, Changes: changes } };
+}
+
+function expectNoAwsCall(): void {
+  expect(elastiCache).not.toHaveReceivedAnyCommand();
+  expect(route53).not.toHaveReceivedAnyCommand();
+}
+
+beforeEach(() => {
+  elastiCache.reset();
+  route53 = mockClient(Route53Client);
+  // The handler keeps its AWS layer in a module variable; dropping it makes the next event build
+  // real clients again (createUpdaterAws), whose `send` the mocks above replace.
+  setUpdaterAws(undefined);
+  setUpdaterEnv();
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+afterAll(() => {
+  elastiCache.restore();
+  route53.restore();
+});
+
+describe('events the handler receives', () => {
+  test.each([
+    ['the group id', elastiCacheMessage('FailoverComplete', RG)],
+    ['a member id', elastiCacheMessage('CacheNodeReplaceComplete', 'sessions-002')],
+    ['a mixed-case member id', elastiCacheMessage('FailoverComplete', 'Sessions-003')],
+    ['an ElastiCache event the updater does not know', elastiCacheMessage('SomethingNewComplete', RG)],
+    ['extra keys beside the event', elastiCacheMessage('FailoverComplete', RG, { 'Cache Cluster ID': 'sessions-001', 'Replication Group ID': RG })],
+    ['the SourceIdentifier form', JSON.stringify({
+      Date: '2026-11-22T10:00:00.000Z', Message: 'Failover from primary node sessions-001 to replica node sessions-002 completed',
+      SourceIdentifier: 'sessions-002', SourceType: 'cache-cluster',
+    })],
+  ])('an SNS notification naming %s reconciles the group', async (_, message) => {
+    // GIVEN 002 was promoted while replica1 still points at it
+    const { zone } = given(AFTER_FAILOVER, namesOnReplicas());
+
+    // WHEN
+    const result = await handler(snsEvent(message));
+
+    // THEN replica1 moves to the recovered 001, replica2 stays on 003
+    expect(result).toStrictEqual({
+      replicationGroupId: RG,
+      records: { [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') },
+      changes: 1,
+    });
+    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)])]);
+    expect(zone.cnames()).toEqual(result && 'records' in result ? result.records : undefined);
+  });
+
+  test('a notification about another group is ignored without any AWS call', async () => {
+    // GIVEN
+    given(AFTER_FAILOVER, namesOnReplicas());
+
+    // WHEN
+    const result = await handler(snsEvent(elastiCacheMessage('FailoverComplete', 'orders-002')));
+
+    // THEN
+    expect(result).toEqual({ ignored: ['about another group: ElastiCache:FailoverComplete=orders-002'] });
+    expectNoAwsCall();
+  });
+
+  test('a message that is not JSON is ignored, never thrown', async () => {
+    // GIVEN
+    given(AFTER_FAILOVER, namesOnReplicas());
+
+    // WHEN
+    const result = await handler(snsEvent('Cache cluster sessions-002 rebooted'));
+
+    // THEN the schedule repairs whatever a lost notification would have
+    expect(result).toEqual({ ignored: ['SNS message is not JSON: Cache cluster sessions-002 rebooted'] });
+    expectNoAwsCall();
+  });
+
+  test('several records in one event give one reconcile', async () => {
+    // GIVEN one record about another group, one unreadable, two about this group
+    given(AFTER_FAILOVER, namesOnReplicas());
+    const event = snsEvent(
+      elastiCacheMessage('SnapshotComplete', 'orders'),
+      'not json',
+      elastiCacheMessage('FailoverComplete', RG),
+      elastiCacheMessage('CacheNodeReplaceComplete', 'sessions-001'),
+    );
+
+    // WHEN
+    const result = await handler(event);
+
+    // THEN
+    expect(result).toMatchObject({ replicationGroupId: RG, changes: 1 });
+    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 1);
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+  });
+
+  test('the EventBridge schedule reconciles', async () => {
+    // GIVEN
+    given(AFTER_FAILOVER, namesOnReplicas());
+
+    // WHEN
+    const result = await handler(scheduledEvent());
+
+    // THEN
+    expect(result).toMatchObject({ changes: 1 });
+    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)])]);
+  });
+
+  test.each([
+    ['an empty payload', {}],
+    ['{"action":"reconcile"}', { action: 'reconcile' }],
+  ])('a direct invoke with %s reconciles and answers with the group, its names and the change count', async (_, event) => {
+    // GIVEN an empty zone
+    given(AS_CREATED);
+
+    // WHEN
+    const result = await handler(event);
+
+    // THEN exactly these three keys, so callers (and the README) can rely on them
+    expect(result).toStrictEqual({
+      replicationGroupId: RG,
+      records: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') },
+      changes: 2,
+    });
+  });
+
+  test('an unrecognized event is ignored without any AWS call', async () => {
+    // GIVEN
+    given(AS_CREATED);
+
+    // WHEN
+    const result = await handler({ Records: undefined, detail: { state: 'ALARM' }, source: 'aws.cloudwatch' });
+
+    // THEN
+    expect(result).toEqual({ ignored: ['unrecognized event with keys Records, detail, source'] });
+    expectNoAwsCall();
+  });
+
+  test('a misconfigured function fails before any AWS call, naming every problem', async () => {
+    // GIVEN
+    given(AS_CREATED);
+    setUpdaterEnv(recordNames(2), { HOSTED_ZONE_ID: undefined, RECORD_TTL_SECONDS: 'soon' });
+
+    // WHEN / THEN
+    await expect(handler({})).rejects.toThrow(
+      "Invalid updater configuration: HOSTED_ZONE_ID is not set; RECORD_TTL_SECONDS must be a positive integer, got 'soon'",
+    );
+    expectNoAwsCall();
+  });
+});
+
+describe('AWS calls per reconcile', () => {
+  const counts: Array<{ scenario: string; calls: number; detail: string }> = [];
+
+  afterAll(() => {
+    // The lead quotes these in the closing note: one group of 3 nodes (2 replicas), 2 names.
+    console.log(`AWS calls per reconcile (3 nodes, 2 names):\n${counts.map((row) => `  ${row.scenario}: ${row.calls} (${row.detail})`).join('\n')}`);
+  });
+
+  test.each([
+    ['in sync', AS_CREATED, namesOnReplicas(), [] as Change[]],
+    ['failover', AFTER_FAILOVER, namesOnReplicas(), [change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)]],
+    ['seeding', AS_CREATED, [] as FakeRecord[], [
+      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+    ]],
+  ])('%s: one filtered group read, one status read per replica, one listing, at most one batch', async (scenario, nodes, records, expected) => {
+    // GIVEN
+    given(nodes, records);
+
+    // WHEN
+    await handler(scheduledEvent());
+
+    // THEN the group is read by id (IAM allows nothing else), never listed account-wide
+    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand)[0].args[0].input).toEqual({ ReplicationGroupId: RG });
+    // Each replica's own status, not the primary's: the group says `available` while a member still creates.
+    const replicaIds = nodes.filter((node) => node.role === 'replica').map((node) => node.id);
+    expect(elastiCache.commandCalls(DescribeCacheClustersCommand).map((call) => call.args[0].input).sort(
+      (left, right) => String(left.CacheClusterId).localeCompare(String(right.CacheClusterId)),
+    )).toEqual(replicaIds.map((id) => ({ CacheClusterId: id })));
+    expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 1);
+    // The whole batch in one atomic call, or no call at all when nothing changes.
+    expect(changeRequests()).toEqual(expected.length === 0 ? [] : [changeRequest(expected)]);
+
+    const describeGroups = elastiCache.commandCalls(DescribeReplicationGroupsCommand).length;
+    const describeClusters = elastiCache.commandCalls(DescribeCacheClustersCommand).length;
+    const lists = route53.commandCalls(ListResourceRecordSetsCommand).length;
+    const changes = route53.commandCalls(ChangeResourceRecordSetsCommand).length;
+    const total = describeGroups + describeClusters + lists + changes;
+    expect(total).toBe(expected.length === 0 ? 4 : 5);
+    counts.push({
+      scenario,
+      calls: total,
+      detail: `DescribeReplicationGroups ${describeGroups}, DescribeCacheClusters ${describeClusters}, `
+        + `ListResourceRecordSets ${lists}, ChangeResourceRecordSets ${changes}`,
+    });
+  });
+});
+
+describe('reading the group', () => {
+  test('a replica ElastiCache still creates, or no longer knows, is not a target', async () => {
+    // GIVEN the group reports `available`, but 003 is still creating and 004 is already gone
+    given([
+      { id: 'sessions-001', role: 'primary' },
+      { id: 'sessions-002', role: 'replica' },
+      { id: 'sessions-003', role: 'replica', status: 'creating' },
+      { id: 'sessions-004', role: 'replica', gone: true },
+    ]);
+
+    // WHEN
+    const result = await handler({});
+
+    // THEN both names go to 002, the only replica that can serve
+    expect(changeRequests()).toEqual([changeRequest([
+      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('UPSERT', recordName(2), nodeAddress('sessions-002'), TTL),
+    ])]);
+    expect(result).toMatchObject({ changes: 2 });
+  });
+
+  test('a group that does not exist fails the invocation, writing nothing', async () => {
+    // GIVEN
+    given(AS_CREATED);
+    setUpdaterEnv(recordNames(2), { REPLICATION_GROUP_ID: 'sessions-old' });
+
+    // WHEN / THEN
+    await expect(handler({})).rejects.toThrow(expect.objectContaining({ name: 'ReplicationGroupNotFoundFault' }));
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+});
+
+describe('reading the zone', () => {
+  test('follows ListResourceRecordSets pages with NextRecordName and NextRecordType, and reads listed names loosely', async () => {
+    // GIVEN one record per page; Route 53 lists names with a trailing dot, here also in uppercase,
+    // and replica1 has a TXT beside its CNAME, so the second page starts inside the same name
+    const { zone } = given(AS_CREATED, [
+      cname('REPLICA1.Cache.Internal.', `${nodeAddress('sessions-002').toUpperCase()}.`, TTL),
+      { name: 'replica1.cache.internal.', type: 'TXT', ttl: 300, values: ['"owner=platform"'] },
+      cname('Replica2.cache.internal.', `${nodeAddress('sessions-003')}.`, TTL),
+      { name: 'zz-after.cache.internal.', type: 'A', ttl: 300, values: ['10.0.0.9'] },
+    ]);
+    zone.pageSize = 1;
+
+    // WHEN
+    const result = await handler({});
+
+    // THEN three pages, each starting where the previous one said, and nothing to change
+    expect(route53.commandCalls(ListResourceRecordSetsCommand).map((call) => call.args[0].input)).toEqual([
+      { HostedZoneId: ZONE_ID, StartRecordName: recordName(1) },
+      { HostedZoneId: ZONE_ID, StartRecordName: 'replica1.cache.internal.', StartRecordType: 'TXT' },
+      { HostedZoneId: ZONE_ID, StartRecordName: 'Replica2.cache.internal.', StartRecordType: 'CNAME' },
+    ]);
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(result).toMatchObject({ changes: 0 });
+  });
+
+  test('a record that Route 53 sorts between two replica names does not end the listing early', async () => {
+    // GIVEN `replica2-old` lists before `replica2`: Route 53 compares `internal.cache.replica2-old.`
+    // with `internal.cache.replica2.`, and `-` sorts before `.`
+    given(AS_CREATED, [
+      cname(recordName(1), nodeAddress('sessions-002'), TTL),
+      cname('replica2-old.cache.internal', 'legacy.example.com', TTL),
+      cname(recordName(2), nodeAddress('sessions-003'), TTL),
+    ]);
+
+    // WHEN
+    const result = await handler({});
+
+    // THEN replica2 was found, so nothing is rewritten
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(result).toMatchObject({ changes: 0 });
+  });
+
+  test('a name whose TTL differs is rewritten with the configured TTL', async () => {
+    // GIVEN names on the right replicas but with an old TTL
+    given(AS_CREATED, namesOnReplicas(300));
+
+    // WHEN
+    await handler({});
+
+    // THEN
+    expect(changeRequests()).toEqual([changeRequest([
+      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+    ])]);
+  });
+});
+
+describe('Route 53 throttling, through the real SDK retry strategy', () => {
+  // These tests answer at the HTTP layer (see stubRoute53Wire): aws-sdk-client-mock replaces `send`,
+  // which would skip the retry middleware entirely.
+  beforeEach(() => {
+    route53.restore();
+  });
+
+  test.each(['Throttling', 'PriorRequestNotComplete'])('%s twice, then accepted: the handler succeeds after 3 attempts', async (code) => {
+    // GIVEN an empty zone, and a change endpoint that rejects twice with HTTP 400 `code`
+    new FakeReplicationGroup(RG, AS_CREATED).install(elastiCache);
+    const wire = stubRoute53Wire(listReply([]), [route53Error(code, 'Rate exceeded'), route53Error(code, 'Rate exceeded'), changeAccepted()]);
+
+    // WHEN
+    const result = await handler({});
+
+    // THEN the same batch went out three times, with the SDK's backoff in between
+    expect(result).toMatchObject({ changes: 2 });
+    const posts = wire.filter((call) => call.method === 'POST');
+    expect(posts).toHaveLength(3);
+    expect(new Set(posts.map((post) => post.body)).size).toBe(1);
+    expect(posts[0].path).toBe(`/2013-04-01/hostedzone/${ZONE_ID}/rrset`);
+    expect(posts[0].body).toContain(`<Name>${recordName(2)}</Name><Type>CNAME</Type><TTL>${TTL}</TTL>`);
+    expect(wire.filter((call) => call.method === 'GET')).toHaveLength(1);
+  }, 15_000);
+
+  test('gives up after ROUTE53_MAX_ATTEMPTS attempts and fails the invocation', async () => {
+    // GIVEN Route 53 throttles every attempt; a zero jitter makes every backoff zero so the test stays fast
+    new FakeReplicationGroup(RG, AS_CREATED).install(elastiCache);
+    const wire = stubRoute53Wire(listReply([]), [route53Error('Throttling', 'Rate exceeded')]);
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+
+    // WHEN / THEN
+    await expect(handler({})).rejects.toThrow(expect.objectContaining({
+      name: 'Throttling',
+      $metadata: expect.objectContaining({ httpStatusCode: 400 }),
+    }));
+    expect(wire.filter((call) => call.method === 'POST')).toHaveLength(ROUTE53_MAX_ATTEMPTS);
+  });
+});
+
+describe('InvalidChangeBatch: re-read and re-plan', () => {
+  test('a batch rejected because the zone changed meanwhile is re-planned from a fresh read', async () => {
+    // GIVEN after a failover, another writer moves replica2 between our read and our write,
+    // and Route 53 rejects our first batch
+    const { zone } = given(AFTER_FAILOVER, namesOnReplicas());
+    zone.beforeNextChange(() => {
+      zone.put(cname(recordName(2), 'stale-writer.example.com', TTL));
+      throw new InvalidChangeBatch({ message: 'conflicting change', messages: ['conflicting change'], $metadata: { httpStatusCode: 400 } });
+    });
+
+    // WHEN
+    const result = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN the second read sees replica2's new value and the second batch fixes both names
+    expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 2);
+    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 2);
+    expect(changeRequests()).toEqual([
+      changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)]),
+      changeRequest([
+        change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL),
+        change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+      ]),
+    ]);
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
+    expect(result).toMatchObject({ changes: 2 });
+  });
+
+  test.each([
+    ['a reconcile', () => ({})],
+    ['a custom resource Delete', () => deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2)))],
+  ])('%s that keeps being rejected fails after MAX_PLAN_ATTEMPTS rounds', async (_, event) => {
+    // GIVEN every batch is rejected
+    given(AFTER_FAILOVER, namesOnReplicas());
+    route53.on(ChangeResourceRecordSetsCommand).rejects(
+      new InvalidChangeBatch({ message: 'protected', messages: ['protected'], $metadata: { httpStatusCode: 400 } }),
+    );
+
+    // WHEN / THEN bounded: MAX_PLAN_ATTEMPTS read-plan-write rounds, then the error surfaces
+    await expect(handler(event())).rejects.toThrow(expect.objectContaining({ name: 'InvalidChangeBatch' }));
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, MAX_PLAN_ATTEMPTS);
+    expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, MAX_PLAN_ATTEMPTS);
+  });
+
+  test('other errors are not re-planned', async () => {
+    // GIVEN
+    given(AFTER_FAILOVER, namesOnReplicas());
+    route53.on(ChangeResourceRecordSetsCommand).rejects(
+      new NoSuchHostedZone({ message: 'No hosted zone found', $metadata: { httpStatusCode: 404 } }),
+    );
+
+    // WHEN / THEN
+    await expect(handler({})).rejects.toThrow(expect.objectContaining({ name: 'NoSuchHostedZone' }));
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+  });
+});
+
+describe('CloudFormation custom resource (custom_resources.Provider onEvent)', () => {
+  test('Create seeds every name and answers with the zone-based physical id and name -> target', async () => {
+    // GIVEN an empty zone
+    const { zone } = given(AS_CREATED);
+
+    // WHEN
+    const result = await handler(createEvent(replicaRecordsProps(ZONE_ID, recordNames(2))));
+
+    // THEN
+    const records = { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') };
+    expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID, Data: records });
+    expect(changeRequests()).toEqual([changeRequest([
+      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+    ])]);
+    expect(zone.cnames()).toEqual(records);
+  });
+
+  test('Update adding a name writes only that name', async () => {
+    // GIVEN a third replica was added and the names grow from 2 to 3
+    given([...AS_CREATED, { id: 'sessions-004', role: 'replica' }], namesOnReplicas());
+    setUpdaterEnv(recordNames(3));
+
+    // WHEN
+    const result = await handler(updateEvent(
+      PHYSICAL_ID,
+      replicaRecordsProps(ZONE_ID, recordNames(3)),
+      replicaRecordsProps(ZONE_ID, recordNames(2)),
+    ));
+
+    // THEN
+    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(3), nodeAddress('sessions-004'), TTL)])]);
+    expect(result).toStrictEqual({
+      PhysicalResourceId: PHYSICAL_ID,
+      Data: {
+        [recordName(1)]: nodeAddress('sessions-002'),
+        [recordName(2)]: nodeAddress('sessions-003'),
+        [recordName(3)]: nodeAddress('sessions-004'),
+      },
+    });
+  });
+
+  test('Update to another zone seeds the new zone and answers with a new physical id', async () => {
+    // GIVEN the names live in the current zone; the new zone is empty
+    given(AS_CREATED, namesOnReplicas());
+    const newZone = new FakeHostedZone('Z9NEWZONE000000000000');
+    newZone.install(route53);
+
+    // WHEN
+    const result = await handler(updateEvent(
+      PHYSICAL_ID,
+      replicaRecordsProps('Z9NEWZONE000000000000', recordNames(2)),
+      replicaRecordsProps(ZONE_ID, recordNames(2)),
+    ));
+
+    // THEN the new id makes CloudFormation send a Delete for the old one, which removes the old zone's names
+    expect(result).toMatchObject({ PhysicalResourceId: 'replica-records:Z9NEWZONE000000000000' });
+    expect(changeRequests()).toEqual([{
+      HostedZoneId: 'Z9NEWZONE000000000000',
+      ChangeBatch: {
+        Comment: RECONCILE_COMMENT,
+        Changes: [
+          change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
+          change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+        ],
+      },
+    }]);
+  });
+
+  test('Update scaling in from 3 names to 2 re-points a kept name and deletes replica3 with its live TTL and value, in one batch', async () => {
+    // GIVEN replica 003 was removed; replica3 was written long ago with a 60 s TTL
+    const { zone } = given(
+      [{ id: 'sessions-001', role: 'primary' }, { id: 'sessions-002', role: 'replica' }, { id: 'sessions-004', role: 'replica' }],
+      [
+        cname(recordName(1), nodeAddress('sessions-002'), TTL),
+        cname(recordName(2), nodeAddress('sessions-003'), TTL),
+        cname(recordName(3), nodeAddress('sessions-004'), 60),
+      ],
+    );
+
+    // WHEN
+    const result = await handler(updateEvent(
+      PHYSICAL_ID,
+      replicaRecordsProps(ZONE_ID, recordNames(2)),
+      replicaRecordsProps(ZONE_ID, recordNames(3)),
+    ));
+
+    // THEN the DELETE carries the exact live TTL (60, not the configured 30) and value. moto would
+    // accept a stale DELETE; real Route 53 rejects it with InvalidChangeBatch, and so does the fake zone.
+    expect(changeRequests()).toEqual([changeRequest([
+      change('UPSERT', recordName(2), nodeAddress('sessions-004'), TTL),
+      change('DELETE', recordName(3), nodeAddress('sessions-004'), 60),
+    ])]);
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-004') });
+    expect(result).toStrictEqual({
+      PhysicalResourceId: PHYSICAL_ID,
+      Data: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-004') },
+    });
+  });
+
+  test('Update scaling in re-reads when another writer changed the dropped name, and deletes its new value', async () => {
+    // GIVEN an invocation still running with the old settings re-points replica3 between our read and our write
+    const { zone } = given(AS_CREATED, [...namesOnReplicas(), cname(recordName(3), nodeAddress('sessions-003'), TTL)]);
+    zone.beforeNextChange(() => zone.put(cname(recordName(3), nodeAddress('sessions-002'), TTL)));
+
+    // WHEN
+    await handler(updateEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2)), replicaRecordsProps(ZONE_ID, recordNames(3))));
+
+    // THEN the first DELETE (stale value) is rejected by Route 53's exact-match rule, the second carries the new value
+    expect(changeRequests()).toEqual([
+      changeRequest([change('DELETE', recordName(3), nodeAddress('sessions-003'), TTL)]),
+      changeRequest([change('DELETE', recordName(3), nodeAddress('sessions-002'), TTL)]),
+    ]);
+    expect(zone.get(recordName(3))).toBeUndefined();
+  });
+
+  test('Delete removes every owned name with its live value and TTL, without reading the group', async () => {
+    // GIVEN the names, one of them with another TTL, beside records the updater does not own
+    const { zone } = given(AS_CREATED, [
+      cname(recordName(1), nodeAddress('sessions-002'), TTL),
+      cname('replica2-old.cache.internal', 'legacy.example.com', TTL),
+      cname(recordName(2), nodeAddress('sessions-001'), 45),
+      { name: 'api.cache.internal', type: 'A', ttl: 300, values: ['10.0.0.10'] },
+    ]);
+
+    // WHEN
+    const result = await handler(deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2))));
+
+    // THEN exact live values (Route 53 rejects a DELETE that does not match); the group may already be gone
+    expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID });
+    expect(changeRequests()).toEqual([changeRequest([
+      change('DELETE', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('DELETE', recordName(2), nodeAddress('sessions-001'), 45),
+    ], DELETE_COMMENT)]);
+    expect(elastiCache).not.toHaveReceivedAnyCommand();
+    expect(zone.cnames()).toEqual({ 'replica2-old.cache.internal': 'legacy.example.com' });
+  });
+
+  test('Delete when the names are already gone succeeds without a change batch', async () => {
+    // GIVEN
+    given(AS_CREATED, [cname('replica2-old.cache.internal', 'legacy.example.com', TTL)]);
+
+    // WHEN
+    const result = await handler(deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2))));
+
+    // THEN
+    expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID });
+    expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 1);
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+});
+
+describe('a failover, end to end', () => {
+  test('the name on the promoted node moves to a replica, the other stays, and a repeated notification changes nothing', async () => {
+    // GIVEN the stack created the names on 002 and 003
+    const { group, zone } = given(AS_CREATED);
+    await handler(createEvent(replicaRecordsProps(ZONE_ID, recordNames(2))));
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') });
+    route53.resetHistory();
+
+    // WHEN ElastiCache promotes 002 and recovers 001 as a replica
+    group.nodes = AFTER_FAILOVER;
+    const first = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+    // SNS delivers at least once
+    const repeated = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN
+    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)])]);
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
+    expect(first).toMatchObject({ changes: 1 });
+    expect(repeated).toMatchObject({ changes: 0 });
+  });
+
+  test('while no replica can serve, the names fall back to the primary', async () => {
+    // GIVEN both replicas are being replaced
+    const { zone } = given([
+      { id: 'sessions-001', role: 'primary' },
+      { id: 'sessions-002', role: 'replica', status: 'modifying' },
+      { id: 'sessions-003', role: 'replica', status: 'rebooting cache cluster nodes' },
+    ], namesOnReplicas());
+
+    // WHEN
+    await handler(scheduledEvent());
+
+    // THEN
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-001') });
+  });
+});
+
+describe('log hygiene', () => {
+  test('warm invocations, ignored events and Deletes log no Powertools warnings', async () => {
+    // GIVEN Powertools writes its warnings to the process streams directly
+    given(AS_CREATED, namesOnReplicas());
+    const written: string[] = [];
+    const capture = (chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    };
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+
+    // WHEN the same container handles several events
+    await handler({});
+    await handler(scheduledEvent());
+    await handler(snsEvent(elastiCacheMessage('FailoverComplete', 'orders')));
+    await handler(deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2))));
+
+    // THEN no "already been added" per warm invocation, no "No application metrics to publish"
+    expect(written.filter((line) => /already been added|No application metrics/.test(line))).toEqual([]);
+  });
+});

@@ -4,6 +4,8 @@ import { normalizeHostedZoneId, parseRecordNames, ReconcileResourceProps } from 
 export type UpdaterRequest =
   | { readonly kind: 'reconcile'; readonly trigger: 'sns' | 'schedule' | 'direct'; readonly reasons: readonly string[] }
   | { readonly kind: 'ignore'; readonly reasons: readonly string[] }
+  /** Check the names against the rules without changing anything (the integ test and operators use it). */
+  | { readonly kind: 'verify' }
   | {
     readonly kind: 'custom-resource';
     readonly requestType: 'Create' | 'Update' | 'Delete';
@@ -47,6 +49,9 @@ export function classifyEvent(event: unknown, replicationGroupId: string): Updat
   }
   if (event.action === 'reconcile') {
     return { kind: 'reconcile', trigger: 'direct', reasons: ['direct invoke'] };
+  }
+  if (event.action === 'verify') {
+    return { kind: 'verify' };
   }
   return { kind: 'ignore', reasons: [`unrecognized event with keys ${Object.keys(event).sort().join(', ')}`] };
 }

@@ -4,6 +4,7 @@ import { createUpdaterAws, errorName, UpdaterAws } from './aws';
 import { classifyEvent } from './events';
 import { deleteRecords, reconcile, ReconcileResult } from './reconcile';
 import { readSettings } from './settings';
+import { verifyNames, VerifyResult } from './verify';
 import { replicaRecordsPhysicalId } from '../../src/private/contract';
 
 const SERVICE_NAME = 'cdk-redis-stable-readers-updater';
@@ -35,9 +36,10 @@ export interface CustomResourceResponse {
 
 /**
  * One entry point for every event: ElastiCache notifications through SNS, the schedule,
- * CloudFormation custom resource events and direct invokes. Each becomes one reconcile.
+ * CloudFormation custom resource events and direct invokes. Each becomes one reconcile,
+ * except `{"action":"verify"}`, which only checks the names.
  */
-export async function handler(event: unknown): Promise<ReconcileResponse | CustomResourceResponse | { ignored: string[] }> {
+export async function handler(event: unknown): Promise<ReconcileResponse | CustomResourceResponse | VerifyResult | { ignored: string[] }> {
   const settings = readSettings(process.env);
   if (defaultsSetFor !== settings.replicationGroupId) {
     logger.appendPersistentKeys({ replicationGroupId: settings.replicationGroupId });
@@ -52,6 +54,15 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
       case 'ignore':
         logger.info('Event ignored', { reasons: request.reasons });
         return { ignored: [...request.reasons] };
+      case 'verify': {
+        const [group, records] = await Promise.all([
+          client.readGroup(settings.replicationGroupId),
+          client.readRecords(settings.hostedZoneId, settings.recordNames),
+        ]);
+        const result = verifyNames(group.members, records, settings.recordNames);
+        logger.info('Names verified', { ...result });
+        return result;
+      }
       case 'reconcile': {
         const result = await reconcile(client, settings);
         logSummary(request.trigger, result, started, request.reasons);

@@ -666,3 +666,33 @@ describe('log hygiene', () => {
     expect(written.filter((line) => /already been added|No application metrics/.test(line))).toEqual([]);
   });
 });
+
+describe('verify action', () => {
+  test('reports every name right after a reconcile, without writing', async () => {
+    // GIVEN names on the replicas
+    given(AS_CREATED, namesOnReplicas());
+    // WHEN
+    const result = await handler({ action: 'verify' });
+    // THEN
+    expect(result).toEqual({
+      ok: true,
+      availableReplicas: 2,
+      names: [
+        { name: recordName(1), target: nodeAddress('sessions-002'), cacheClusterId: 'sessions-002' },
+        { name: recordName(2), target: nodeAddress('sessions-003'), cacheClusterId: 'sessions-003' },
+      ],
+    });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+
+  test('names the stale name after a failover the updater has not seen', async () => {
+    // GIVEN the names as before the failover, but 002 is now the primary
+    given(AFTER_FAILOVER, namesOnReplicas());
+    // WHEN
+    const result = await handler({ action: 'verify' }) as { ok: boolean; names: Array<{ name: string; problem?: string }> };
+    // THEN
+    expect(result.ok).toBe(false);
+    expect(result.names.find((name) => name.name === recordName(1))?.problem).toBe('points at sessions-002, which is the primary node');
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+});

@@ -11,6 +11,9 @@ const CDK_FLOOR = '2.224.0';
 /** The aws-cdk CLI. `aws-cdk@latest` on the registry is a stale 3.0.0 build that cannot read current cloud assemblies. */
 const CDK_CLI = '2.1148.1';
 
+/** The oldest @aws-cdk/integ-tests-alpha the registry serves. */
+const INTEG_TESTS_ALPHA = '2.236.0-alpha.0';
+
 /** A projen upgrade rewrites the repository, so it is pinned and upgraded on purpose. */
 const PROJEN = '0.103.25';
 
@@ -73,6 +76,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // cdk-nag 3 needs aws-cdk-lib >= 2.257.0; major 2 matches our floor.
     'cdk-nag@^2',
     `aws-cdk@${CDK_CLI}`,
+    // The real-AWS integ test. The registry's oldest integ-tests-alpha is 2.236; its peer range is
+    // overridden below so the test builds against our floor.
+    `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,
+    '@aws-cdk/integ-runner@2.197.10',
   ],
 
   jestOptions: {
@@ -99,9 +106,14 @@ project.eslint?.addRules({ 'no-template-curly-in-string': 'error' });
 // tsconfig.dev.json covers src/, lambda/ and test/.
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('parserOptions.projectService', undefined);
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('parserOptions.project', './tsconfig.dev.json');
+// The README examples import the package by name, mapped to src/ in tsconfig.dev.json.
+project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.project', './tsconfig.dev.json');
 
 // unrs-resolver 1.13 has platform bindings missing from the registry, which breaks `npm ci`.
-project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+project.package.addField('overrides', {
+  'unrs-resolver': '1.12.2',
+  '@aws-cdk/integ-tests-alpha': { 'aws-cdk-lib': '$aws-cdk-lib' },
+});
 
 /**
  * The updater bundle. The AWS SDK v3 is bundled rather than taken from the Lambda runtime:

@@ -2,8 +2,8 @@
  * Checks that every replica name obeys the rules, from live state. Pure, like plan.ts: the
  * failover drill, the end-to-end tests and the handler's `verify` action all use it.
  */
-import { normalizeRecordName } from '../../src/private/contract';
 import type { CurrentRecord, GroupMember } from './plan';
+import { normalizeRecordName } from '../../src/private/contract';
 
 /** What one name points at, and what is wrong with it. */
 export interface NameCheck {

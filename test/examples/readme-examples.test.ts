@@ -1,5 +1,6 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
@@ -15,9 +16,11 @@ describe('README examples', () => {
   });
 
   test('the TypeScript example synthesizes', () => {
-    const outdir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'readme-app-'));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-app-'));
     process.env.CDK_OUTDIR = outdir;
     try {
+      // The example synthesizes when loaded, as a user's app does; a fresh require runs it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       jest.isolateModules(() => require('./readme-app'));
       const template = JSON.parse(fs.readFileSync(path.join(outdir, 'Sessions.template.json'), 'utf-8'));
       const types = Object.values<any>(template.Resources).map((resource) => resource.Type);

@@ -12,10 +12,10 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import { compareRoute53Order, createUpdaterAws, errorName, ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
 import { FakeReplicationGroup, nodeAddress } from './fixtures/elasticache';
 import { cname, FakeHostedZone } from './fixtures/route53';
 import { RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
+import { compareRoute53Order, createUpdaterAws, errorName, ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
 
 const elastiCache = mockClient(ElastiCacheClient);
 const route53: AwsClientStub<Route53Client> = mockClient(Route53Client);

@@ -1,4 +1,3 @@
-import { classifyEvent, UpdaterRequest } from '../../lambda/updater/events';
 import {
   createEvent,
   deleteEvent,
@@ -8,6 +7,7 @@ import {
   snsEvent,
   updateEvent,
 } from './fixtures/events';
+import { classifyEvent, UpdaterRequest } from '../../lambda/updater/events';
 
 const RG = 'sessions';
 const ZONE_ID = 'Z0123456789ABCDEFGHIJ';

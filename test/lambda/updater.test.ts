@@ -10,9 +10,6 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import { ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
-import { MAX_PLAN_ATTEMPTS } from '../../lambda/updater/reconcile';
-import { handler, setUpdaterAws } from '../../lambda/updater/updater.lambda';
 import { FakeNode, FakeReplicationGroup, nodeAddress } from './fixtures/elasticache';
 import {
   createEvent,
@@ -26,6 +23,9 @@ import {
 import { change, cname, FakeHostedZone, FakeRecord } from './fixtures/route53';
 import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixtures/route53-wire';
 import { RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
+import { ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
+import { MAX_PLAN_ATTEMPTS } from '../../lambda/updater/reconcile';
+import { handler, setUpdaterAws } from '../../lambda/updater/updater.lambda';
 
 const elastiCache = mockClient(ElastiCacheClient);
 let route53: AwsClientStub<Route53Client> = mockClient(Route53Client);
@@ -102,8 +102,10 @@ describe('events the handler receives', () => {
     ['an ElastiCache event the updater does not know', elastiCacheMessage('SomethingNewComplete', RG)],
     ['extra keys beside the event', elastiCacheMessage('FailoverComplete', RG, { 'Cache Cluster ID': 'sessions-001', 'Replication Group ID': RG })],
     ['the SourceIdentifier form', JSON.stringify({
-      Date: '2026-11-22T10:00:00.000Z', Message: 'Failover from primary node sessions-001 to replica node sessions-002 completed',
-      SourceIdentifier: 'sessions-002', SourceType: 'cache-cluster',
+      Date: '2026-11-22T10:00:00.000Z',
+      Message: 'Failover from primary node sessions-001 to replica node sessions-002 completed',
+      SourceIdentifier: 'sessions-002',
+      SourceType: 'cache-cluster',
     })],
   ])('an SNS notification naming %s reconciles the group', async (_, message) => {
     // GIVEN 002 was promoted while replica1 still points at it

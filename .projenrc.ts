@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, DependencyType, javascript } from 'projen';
 
 /**
  * aws-cdk-lib floor: 2.224.0 is the first release with `lambda.Runtime.NODEJS_24_X`.
@@ -11,8 +11,13 @@ const CDK_FLOOR = '2.224.0';
 /** The aws-cdk CLI. `aws-cdk@latest` on the registry is a stale 3.0.0 build that cannot read current cloud assemblies. */
 const CDK_CLI = '2.1148.1';
 
-/** The oldest @aws-cdk/integ-tests-alpha the registry serves. */
+/**
+ * The oldest @aws-cdk/integ-tests-alpha the registry serves is 2.236, and it needs aws-cdk-lib
+ * 2.236 at run time. So the library builds and tests against 2.236 (devDependency) while users
+ * need only the 2.224.0 floor (peerDependency); `.ci/run` re-runs the tests at the floor.
+ */
 const INTEG_TESTS_ALPHA = '2.236.0-alpha.0';
+const CDK_DEV = '2.236.0';
 
 /** A projen upgrade rewrites the repository, so it is pinned and upgraded on purpose. */
 const PROJEN = '0.103.25';
@@ -40,6 +45,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenVersion: PROJEN,
   cdkVersion: CDK_FLOOR,
   constructsVersion: '10.5.1',
+  // Peers are not pinned as devDependencies at their minimum: aws-cdk-lib is developed against CDK_DEV.
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   minNodeVersion: '20.0.0',
 
@@ -76,8 +83,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // cdk-nag 3 needs aws-cdk-lib >= 2.257.0; major 2 matches our floor.
     'cdk-nag@^2',
     `aws-cdk@${CDK_CLI}`,
-    // The real-AWS integ test. The registry's oldest integ-tests-alpha is 2.236; its peer range is
-    // overridden below so the test builds against our floor.
+    // The real-AWS integ test (see CDK_DEV).
     `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,
     '@aws-cdk/integ-runner@2.197.10',
   ],
@@ -96,6 +102,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 });
 
+project.deps.addDependency(`aws-cdk-lib@${CDK_DEV}`, DependencyType.BUILD);
+project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
+
 // Only the bundle in assets/ ships; the handler's source does not.
 project.gitignore.exclude('/assets/');
 project.addPackageIgnore('/lambda/');
@@ -110,10 +119,7 @@ project.tryFindObjectFile('.eslintrc.json')?.addOverride('parserOptions.project'
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.project', './tsconfig.dev.json');
 
 // unrs-resolver 1.13 has platform bindings missing from the registry, which breaks `npm ci`.
-project.package.addField('overrides', {
-  'unrs-resolver': '1.12.2',
-  '@aws-cdk/integ-tests-alpha': { 'aws-cdk-lib': '$aws-cdk-lib' },
-});
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
 /**
  * The updater bundle. The AWS SDK v3 is bundled rather than taken from the Lambda runtime:
@@ -141,6 +147,29 @@ const typecheck = project.addTask('typecheck', {
   exec: 'tsc --noEmit -p tsconfig.dev.json',
 });
 project.testTask.prependSpawn(typecheck);
+
+// integ-runner compares test/integ.*.ts with its committed snapshot; an unchanged test is not deployed.
+const INTEG_RUNNER = 'integ-runner --directory test --parallel-regions us-east-1';
+const integVerify = project.addTask('integ:verify', {
+  description: 'Check the integ test snapshot against a fresh synth (never deploys an unchanged test)',
+  env: OFFLINE_CDK_ENV,
+  exec: INTEG_RUNNER,
+});
+project.testTask.spawn(integVerify);
+project.addTask('integ:snapshot', {
+  description: 'Rewrite the integ test snapshot without deploying',
+  env: OFFLINE_CDK_ENV,
+  exec: `${INTEG_RUNNER} --dry-run --update-on-failed --force`,
+});
+
+// Benchmarks are never part of the test run; `npx projen bench --quick` is a short smoke run.
+project.addTask('bench', {
+  description: 'Benchmark the updater against its goals (moto on 127.0.0.1); writes test-reports/bench/results.md and results.json',
+  steps: [
+    { spawn: 'bundle' },
+    { exec: 'ts-node -P tsconfig.dev.json test/bench/run.ts', receiveArgs: true },
+  ],
+});
 
 project.addTask('synth:example', {
   description: 'Synthesize the example app (test/integ.default.ts) with the aws-cdk CLI and summarize it',

@@ -1,0 +1,116 @@
+/**
+ * `npx projen bench`: measures the updater against the issue's goals in one run and writes
+ * test-reports/bench/results.md and results.json.
+ *
+ * 1. AWS calls per event, ours against a naive baseline (calls.ts, baseline.ts)
+ * 2. warm handler overhead with AWS answered in memory (overhead.ts)
+ * 3. cold start of the bundle (cold-start.ts)
+ * 4. a fleet failing over at once against a throttled Route 53 (fleet.ts, throttling-proxy.ts)
+ *
+ * Everything runs against moto on 127.0.0.1; a guard refuses any other connection. Needs the
+ * bundle (`npx projen bundle`). `--quick` shrinks every sample for a smoke run.
+ *
+ * Run by hand: npx ts-node -P tsconfig.dev.json test/bench/run.ts [--quick]
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { measureCalls } from './calls';
+import { measureColdStart } from './cold-start';
+import { runFleet } from './fleet';
+import { installLoopbackGuard } from './loopback-guard';
+import { MotoAdmin, NAMES_PER_GROUP, REPORT_DIR, sdkEnv, TTL_SECONDS } from './moto-fixtures';
+import { measureOverhead } from './overhead';
+import { evaluateGoals, writeReports } from './report';
+import { ThrottlingProxy } from './throttling-proxy';
+import { nowMs, round } from './util';
+import { createUpdaterAws } from '../../lambda/updater/aws';
+import { reconcile } from '../../lambda/updater/reconcile';
+import { MotoServer, startMoto } from '../e2e/moto';
+
+const BUNDLE = path.join(__dirname, '../../assets/updater/index.js');
+/** The whole run must end well inside 10 minutes; past this it gives up. */
+const WATCHDOG_MS = 9 * 60_000;
+
+const QUICK = process.argv.includes('--quick');
+const SIZES = QUICK
+  ? { overheadWarmUp: 50, overheadRuns: 200, coldStartSamples: 5, otherGroups: 10, fleetGroups: 10 }
+  : { overheadWarmUp: 300, overheadRuns: 2_000, coldStartSamples: 30, otherGroups: 10, fleetGroups: 100 };
+/** Route 53's account-wide request bucket (aws-facts §4.2). */
+const ROUTE53_THROTTLE = { ratePerSecond: 10, burst: 50 };
+
+const started = nowMs();
+const log = (message: string) => console.log(`[bench ${((nowMs() - started) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+
+async function main(): Promise<void> {
+  installLoopbackGuard();
+  if (!fs.existsSync(BUNDLE)) {
+    throw new Error(`${BUNDLE} is missing: run \`npx projen bundle\` first`);
+  }
+  fs.mkdirSync(REPORT_DIR, { recursive: true });
+  const startedAt = new Date().toISOString();
+
+  let moto: MotoServer | undefined;
+  let proxy: ThrottlingProxy | undefined;
+  let admin: MotoAdmin | undefined;
+  try {
+    log('starting moto and the proxy');
+    moto = await startMoto({ logFile: path.join(REPORT_DIR, 'moto.log') });
+    proxy = await ThrottlingProxy.start(moto.url);
+    // The updater's and the baseline's clients find the proxy through AWS_ENDPOINT_URL, like the real function.
+    Object.assign(process.env, sdkEnv(proxy.url));
+    admin = new MotoAdmin(moto.url);
+
+    log(`2. warm overhead: ${SIZES.overheadWarmUp} warm-up and ${SIZES.overheadRuns} measured runs per case`);
+    const overhead = await measureOverhead({
+      bundle: BUNDLE,
+      settings: {
+        replicationGroupId: 'bench-overhead',
+        hostedZoneId: 'Z0BENCHOVERHEAD',
+        recordNames: Array.from({ length: NAMES_PER_GROUP }, (_, offset) => `replica${offset + 1}.overhead.bench.internal`),
+        ttlSeconds: TTL_SECONDS,
+        noReplicaFallback: 'primary',
+      },
+      warmUpRuns: SIZES.overheadWarmUp,
+      runs: SIZES.overheadRuns,
+    });
+
+    log(`3. cold start: ${SIZES.coldStartSamples} samples each`);
+    const coldGroup = await admin.createGroup('bench-cold');
+    await reconcile(createUpdaterAws(), coldGroup.settings);
+    const coldStart = await measureColdStart({ bundle: BUNDLE, motoUrl: moto.url, admin, group: coldGroup, samples: SIZES.coldStartSamples });
+
+    log(`1. calls per event, with ${SIZES.otherGroups} other groups in the account`);
+    const calls = await measureCalls({ admin, proxy, otherGroups: SIZES.otherGroups });
+
+    log(`4. fleet of ${SIZES.fleetGroups} groups`);
+    const fleet = await runFleet({ admin, proxy, groups: SIZES.fleetGroups, throttle: ROUTE53_THROTTLE, timeoutMs: 240_000, log });
+
+    const measured = { calls, overhead, coldStart, fleet };
+    const run = { startedAt, runtimeSeconds: round((nowMs() - started) / 1000), node: process.version, cpus: os.cpus().length, quick: QUICK };
+    const files = writeReports(REPORT_DIR, { run, goals: evaluateGoals(measured), ...measured });
+    log(`wrote ${path.relative(process.cwd(), files.markdown)} and ${path.relative(process.cwd(), files.json)}`);
+    console.log(`\n${fs.readFileSync(files.markdown, 'utf-8')}`);
+  } finally {
+    admin?.destroy();
+    await proxy?.close();
+    await moto?.stop();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${WATCHDOG_MS / 60_000} minutes, giving up`);
+  process.exit(2);
+}, WATCHDOG_MS);
+
+main().then(
+  () => {
+    clearTimeout(watchdog);
+    // Idle keep-alive sockets of the many SDK clients would keep the process alive for a while.
+    process.exit(0);
+  },
+  (error) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exit(1);
+  },
+);

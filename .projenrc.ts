@@ -106,7 +106,7 @@ project.deps.addDependency(`aws-cdk-lib@${CDK_DEV}`, DependencyType.BUILD);
 project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 
 // Only the bundle in assets/ ships; the handler's source does not.
-project.gitignore.exclude('/assets/');
+project.gitignore.exclude('/assets/', '__pycache__/');
 project.addPackageIgnore('/lambda/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/test-reports/');

@@ -1,7 +1,8 @@
-"""Checks that the built wheel carries the bundled updater handler.
+"""Checks that the built wheel carries the bundled updater handler and the drill command.
 
 jsii embeds the npm tarball in the wheel; the handler must be inside it, or Python users
-could not synthesize without a TypeScript toolchain.
+could not synthesize without a TypeScript toolchain. The drill reaches Python users as the
+wheel's `cdk-redis-stable-readers` script, which runs the bundled command from the tarball.
 """
 import io
 import pathlib
@@ -9,7 +10,8 @@ import sys
 import tarfile
 import zipfile
 
-HANDLER = "package/assets/updater/index.js"
+BUNDLED = ["package/assets/updater/index.js", "package/assets/drill/index.js"]
+SCRIPT = "cdk-redis-stable-readers"
 
 
 def main(dist_dir: str) -> int:
@@ -22,13 +24,19 @@ def main(dist_dir: str) -> int:
         if len(tarballs) != 1:
             print(f"expected one embedded .jsii.tgz in {wheels[0].name}, found {tarballs}")
             return 1
+        scripts = [name for name in wheel.namelist() if name.endswith(f".data/scripts/{SCRIPT}")]
+        if not scripts:
+            print(f"{wheels[0].name} has no {SCRIPT} script")
+            return 1
         with tarfile.open(fileobj=io.BytesIO(wheel.read(tarballs[0])), mode="r:gz") as tarball:
-            try:
-                handler = tarball.getmember(HANDLER)
-            except KeyError:
-                print(f"{wheels[0].name}: {tarballs[0]} has no {HANDLER}")
-                return 1
-    print(f"{wheels[0].name}: {tarballs[0]} contains {HANDLER} ({handler.size} bytes)")
+            for bundled in BUNDLED:
+                try:
+                    member = tarball.getmember(bundled)
+                except KeyError:
+                    print(f"{wheels[0].name}: {tarballs[0]} has no {bundled}")
+                    return 1
+                print(f"{wheels[0].name}: {tarballs[0]} contains {bundled} ({member.size} bytes)")
+    print(f"{wheels[0].name}: script {scripts[0]}")
     return 0
 
 

@@ -49,7 +49,7 @@ export interface PlanSettings {
 /** One change of a Route 53 change batch. */
 export interface RecordChange {
   /** The Route 53 action. */
-  readonly action: 'UPSERT' | 'DELETE';
+  readonly action: 'UPSERT' | 'DELETE' | 'CREATE';
   /** The record name, normalized (lowercase, no trailing dot). */
   readonly name: string;
   /** The CNAME value: normalized (lowercase, no trailing dot) for an UPSERT, exactly as listed for a DELETE. */
@@ -288,4 +288,25 @@ function assignFallback(
     }
   }
   return desiredTargets;
+}
+
+/**
+ * Turns the planned changes into a batch that only succeeds on the state it was planned from.
+ *
+ * A name that exists is replaced by DELETE (of its live value, exactly as listed) and CREATE in
+ * the same atomic batch; a missing name is CREATEd. If another writer changed a name since it was
+ * read, Route 53 rejects the whole batch (InvalidChangeBatch) instead of letting a plan made from
+ * stale state overwrite a newer one, and the updater re-reads and re-plans. UPSERT would let the
+ * last writer win, whatever it had seen.
+ */
+export function conditionalBatch(changes: readonly RecordChange[], current: readonly CurrentRecord[]): RecordChange[] {
+  const liveRecords = indexCurrentRecords(current);
+  return changes.flatMap((change): RecordChange[] => {
+    if (change.action !== 'UPSERT') {
+      return [change];
+    }
+    const live = liveRecords.get(normalizeRecordName(change.name));
+    const create: RecordChange = { ...change, action: 'CREATE' };
+    return live ? [{ action: 'DELETE', name: change.name, target: live.listedTarget, ttl: live.ttl }, create] : [create];
+  });
 }

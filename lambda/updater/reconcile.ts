@@ -1,5 +1,5 @@
-import { errorName, UpdaterAws } from './aws';
-import { planDeletion, planReconcile, RecordChange } from './plan';
+import { errorName, GroupState, UpdaterAws } from './aws';
+import { conditionalBatch, planDeletion, planReconcile, RecordChange } from './plan';
 import type { UpdaterSettings } from './settings';
 
 /**
@@ -13,14 +13,20 @@ export interface ReconcileResult {
   readonly replicationGroupId: string;
   /** Every replica name and its target after the reconcile. */
   readonly records: Record<string, string>;
-  /** Names and targets before the reconcile. */
+  /** Names and targets before the reconcile's first batch landed. */
   readonly before: Record<string, string>;
-  /** Number of Route 53 record changes written. */
+  /**
+   * Number of names written or deleted (a replaced name is sent as DELETE + CREATE, counted once),
+   * summed over the rounds whose batch landed.
+   */
   readonly changes: number;
   readonly availableReplicas: number;
   /** Names deleted because they are no longer wanted. */
   readonly deleted: readonly string[];
-  /** How many read-plan-write rounds it took. */
+  /**
+   * How many read-plan-write rounds it took: a round is repeated when its batch was rejected, or when
+   * the group changed while it was being written.
+   */
   readonly attempts: number;
 }
 
@@ -37,6 +43,10 @@ export interface ReconcileOptions {
  */
 export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, options: ReconcileOptions = {}): Promise<ReconcileResult> {
   const namesToDelete = (options.namesToDelete ?? []).filter((name) => !settings.recordNames.includes(name));
+  // What the rounds whose batch landed wrote; more than one only when the group changed under a write.
+  let before: Record<string, string> | undefined;
+  let written = 0;
+  const deleted: string[] = [];
   for (let attempt = 1; ; attempt++) {
     const [group, current] = await Promise.all([
       aws.readGroup(settings.replicationGroupId),
@@ -46,25 +56,44 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     const deletions = planDeletion(namesToDelete, current);
     const changes: RecordChange[] = [...plan.changes, ...deletions];
     try {
-      await aws.applyChanges(settings.hostedZoneId, changes, `Replica names of ${settings.replicationGroupId}`);
+      await aws.applyChanges(settings.hostedZoneId, conditionalBatch(changes, current), `Replica names of ${settings.replicationGroupId}`);
     } catch (error) {
       if (errorName(error) === 'InvalidChangeBatch' && attempt < MAX_PLAN_ATTEMPTS) {
         continue;
       }
       throw error;
     }
+    before ??= Object.fromEntries(current
+      .filter((record) => settings.recordNames.includes(record.name))
+      .map((record) => [record.name, record.target]));
+    written += changes.length;
+    deleted.push(...deletions.map((change) => change.name));
+    // The batch is conditional on the records it touches, not on the group. A plan made from a group read before
+    // a failover can land after the reconcile that saw the failover (which may have had nothing to write, or wrote
+    // other names) and leave a name on the new primary. So after a write the group is read again; if it changed,
+    // this reconcile plans again from fresh state. The last round skips this: a group still changing then sends
+    // more notifications, and the schedule follows.
+    if (changes.length > 0 && attempt < MAX_PLAN_ATTEMPTS && !sameGroup(group, await aws.readGroup(settings.replicationGroupId))) {
+      continue;
+    }
     return {
       replicationGroupId: settings.replicationGroupId,
       records: plan.records,
-      before: Object.fromEntries(current
-        .filter((record) => settings.recordNames.includes(record.name))
-        .map((record) => [record.name, record.target])),
-      changes: changes.length,
+      before,
+      changes: written,
       availableReplicas: plan.availableReplicas,
-      deleted: deletions.map((change) => change.name),
+      deleted,
       attempts: attempt,
     };
   }
+}
+
+/** Whether two reads of the group agree on everything the plan uses. */
+function sameGroup(left: GroupState, right: GroupState): boolean {
+  const key = (group: GroupState) => JSON.stringify([...group.members]
+    .sort((a, b) => (a.cacheClusterId < b.cacheClusterId ? -1 : a.cacheClusterId > b.cacheClusterId ? 1 : 0))
+    .map((member) => [member.cacheClusterId, member.role ?? null, member.address ?? null, member.available]));
+  return key(left) === key(right);
 }
 
 /** Deletes the given names, reading their live values first. A name already gone is not an error. */

@@ -164,9 +164,11 @@ export class Updater extends Construct {
           actions: ['route53:ChangeResourceRecordSets'],
           resources: [props.hostedZone.hostedZoneArn],
           conditions: {
+            // CREATE and DELETE only: a replaced name is DELETE + CREATE in one batch, which fails
+            // (instead of overwriting) when another writer changed the name since it was read.
             'ForAllValues:StringEquals': {
               'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-              'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+              'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
             },
             // A pattern rather than the current names, so a scale-in can still delete the names it drops.
             'ForAllValues:StringLike': {

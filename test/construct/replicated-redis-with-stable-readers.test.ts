@@ -423,7 +423,7 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  test('Route 53 writes only CNAME UPSERT/DELETE of replica*.<zone> in this zone', () => {
+  test('Route 53 writes only CNAME CREATE/DELETE of replica*.<zone> in this zone', () => {
     const { template, cache, stack } = synth({ zoneName: 'sessions.internal' });
     const zoneArn = stack.resolve(cache.hostedZone.hostedZoneArn);
     expect(updaterPolicy(template)).toEqual(expect.arrayContaining([
@@ -435,7 +435,7 @@ describe('least-privilege IAM', () => {
         Condition: {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
           },
           'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['replica*.sessions.internal'] },
         },

@@ -34,6 +34,14 @@ cluster-mode-disabled groups are supported by these additions.
   only knows clusters made with CreateCacheCluster), with ``CacheNodes`` when
   ``ShowCacheNodeInfo`` is set and the group's notification topic.
 * ``NodeGroups[].ReaderEndpoint`` is rendered (moto keeps but never returns it).
+* Route 53 ``ChangeResourceRecordSets`` checks a ``CREATE`` the way Route 53
+  does: it fails (``InvalidChangeBatch``) only if the name and type exist once
+  the batch's earlier changes are applied, so ``DELETE`` then ``CREATE`` of one
+  name in one batch (Route 53's atomic replace, and how the updater re-points a
+  name) works. moto 5.2.1 instead looks up an identical earlier ``CREATE`` in
+  the zone's journal and the records as they were *before* the batch, so it
+  rejects that replace whenever a name returns to a value it had before (a
+  fail-back), and it accepts a ``CREATE`` over a name holding another value.
 
 Test-only action (not in any SDK), to change what ``DescribeCacheClusters``
 reports as ``CacheClusterStatus`` for a member (default ``available``) or a
@@ -78,6 +86,8 @@ from moto.elasticache.models import (
     elasticache_backends,
 )
 from moto.elasticache.responses import ElastiCacheResponse
+from moto.route53.exceptions import ResourceRecordAlreadyExists
+from moto.route53.models import ChangeList, Route53Backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 TEST_STATUS_ACTION = "SetCacheClusterStatusForTest"
@@ -462,6 +472,41 @@ def _group_init(self: ReplicationGroup, *args: Any, **kwargs: Any) -> None:
             }
 
 
+# --- Route 53 -----------------------------------------------------------------
+
+
+_moto_change_resource_record_sets = Route53Backend.change_resource_record_sets
+
+
+def _record_key(name: str, record_type: str) -> tuple[str, str]:
+    # Route 53 names are case-insensitive and the trailing dot is optional.
+    return (name.lower().rstrip(".") + ".", record_type)
+
+
+def _route53_change_resource_record_sets(
+    self: Route53Backend, zoneid: str, change_list: list[dict[str, Any]]
+) -> None:
+    zone = self.get_hosted_zone(zoneid)
+    existing = {_record_key(record.name, record.type) for record in zone.rrsets}
+    for change in change_list:
+        record_set = change["ResourceRecordSet"]
+        key = _record_key(record_set["Name"], record_set["Type"])
+        if change["Action"] == "CREATE":
+            if key in existing:
+                raise ResourceRecordAlreadyExists(name=key[0], _type=key[1])
+            existing.add(key)
+        elif change["Action"] == "DELETE":
+            existing.discard(key)
+        else:
+            existing.add(key)
+    # Checked above; moto's own journal check (its only use of `in rr_changes`) is turned off in install_patches.
+    _moto_change_resource_record_sets(self, zoneid, change_list)
+
+
+def _no_journal_match(self: ChangeList, item: Any) -> bool:
+    return False
+
+
 def install_patches(failover_delay_seconds: float) -> None:
     global _failover_delay_seconds
     _failover_delay_seconds = failover_delay_seconds
@@ -477,6 +522,9 @@ def install_patches(failover_delay_seconds: float) -> None:
     }
     for name, function in backend_methods.items():
         setattr(ElastiCacheBackend, name, function)
+
+    Route53Backend.change_resource_record_sets = _route53_change_resource_record_sets  # type: ignore[method-assign]
+    ChangeList.__contains__ = _no_journal_match  # type: ignore[method-assign]
 
     # moto dispatches Action=FooBar to the response method foo_bar.
     response_methods = {

@@ -9,11 +9,12 @@
  * targets the read endpoint of an available replica, never the primary, and the names are spread
  * evenly (replica counts differ by at most one).
  *
- * moto's Route 53 is not a faithful judge of change batches (aws-facts §7): it accepts a CREATE over an
- * existing name (keeping both records) and a second DELETE of a record it already removed, and it answers
- * a DELETE whose value or TTL is stale with `InvalidInput`, where Route 53 says `InvalidChangeBatch` (the
- * error the handler re-plans on). So wrong or stale DELETEs and races between writers are caught by the
- * aws-sdk-client-mock tests, not here; this test checks the end state the handler leaves.
+ * moto's Route 53 is not a faithful judge of change batches (aws-facts §7). moto_launcher.py makes it check a
+ * CREATE in batch order like Route 53 (so the updater's DELETE + CREATE replace works), but it still accepts
+ * a second DELETE of a record it already removed, and it answers a DELETE whose value or TTL is stale with
+ * `InvalidInput`, where Route 53 says `InvalidChangeBatch` (the error the handler re-plans on). So wrong or
+ * stale DELETEs and races between writers are caught by the aws-sdk-client-mock tests, not here; this test
+ * checks the end state the handler leaves.
  */
 import * as path from 'path';
 import {

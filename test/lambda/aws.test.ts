@@ -214,25 +214,33 @@ describe('applyChanges', () => {
     expect(route53).not.toHaveReceivedAnyCommand();
   });
 
-  test('sends one CNAME batch, the comment cut to Route 53\'s 256 characters', async () => {
-    // GIVEN
+  test('sends the changes as one CNAME batch, in order and as given, the comment cut to Route 53\'s 256 characters', async () => {
+    // GIVEN a replace (DELETE of the live value as listed, then CREATE) and a scale-in DELETE, as reconcile plans them
     route53.on(ChangeResourceRecordSetsCommand).resolves({});
 
     // WHEN
     await createUpdaterAws().applyChanges(ZONE_ID, [
-      { action: 'UPSERT', name: recordName(1), target: nodeAddress('sessions-002'), ttl: TTL },
+      { action: 'DELETE', name: recordName(1), target: `${nodeAddress('sessions-002').toUpperCase()}.`, ttl: 300 },
+      { action: 'CREATE', name: recordName(1), target: nodeAddress('sessions-003'), ttl: TTL },
       { action: 'DELETE', name: recordName(3), target: nodeAddress('sessions-004'), ttl: 60 },
     ], 'c'.repeat(300));
 
-    // THEN
+    // THEN the order is kept (DELETE before CREATE of one name is what makes the replace valid), and the DELETE's
+    // value keeps its case and trailing dot (Route 53 matches it exactly)
     expect(route53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input).toEqual({
       HostedZoneId: ZONE_ID,
       ChangeBatch: {
         Comment: 'c'.repeat(256),
         Changes: [
           {
-            Action: 'UPSERT',
-            ResourceRecordSet: { Name: recordName(1), Type: 'CNAME', TTL: TTL, ResourceRecords: [{ Value: nodeAddress('sessions-002') }] },
+            Action: 'DELETE',
+            ResourceRecordSet: {
+              Name: recordName(1), Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: `${nodeAddress('sessions-002').toUpperCase()}.` }],
+            },
+          },
+          {
+            Action: 'CREATE',
+            ResourceRecordSet: { Name: recordName(1), Type: 'CNAME', TTL: TTL, ResourceRecords: [{ Value: nodeAddress('sessions-003') }] },
           },
           {
             Action: 'DELETE',

@@ -1,5 +1,14 @@
 import * as fc from 'fast-check';
-import { CurrentRecord, GroupMember, MemberRole, NoReplicaFallback, planReconcile, PlanSettings, ReconcilePlan } from '../../lambda/updater/plan';
+import {
+  conditionalBatch,
+  CurrentRecord,
+  GroupMember,
+  MemberRole,
+  NoReplicaFallback,
+  planReconcile,
+  PlanSettings,
+  ReconcilePlan,
+} from '../../lambda/updater/plan';
 
 /*
  * Property test: a simulated replication group goes through random topology events,
@@ -135,14 +144,23 @@ function listZone(zone: Zone): CurrentRecord[] {
   return [...zone.values()];
 }
 
+/**
+ * Applies the batch the updater really sends, `conditionalBatch` of the plan, with Route 53's rules:
+ * in order, CREATE only where nothing exists, DELETE only of the exact live value and TTL, no UPSERT.
+ * So every step also proves the batch is valid on the state it was planned from.
+ */
 function applyChanges(zone: Zone, plan: ReconcilePlan): Zone {
   const next = new Map(zone);
-  for (const change of plan.changes) {
-    if (change.action === 'UPSERT') {
+  for (const change of conditionalBatch(plan.changes, listZone(zone))) {
+    const key = normalize(change.name);
+    const live = next.get(key);
+    if (change.action === 'DELETE' && live !== undefined && live.target === change.target && live.ttl === change.ttl) {
+      next.delete(key);
+    } else if (change.action === 'CREATE' && live === undefined) {
       // Route 53 lists names and values back with a trailing dot.
-      next.set(normalize(change.name), { name: `${change.name}.`, target: `${change.target}.`, ttl: change.ttl });
+      next.set(key, { name: `${change.name}.`, target: `${change.target}.`, ttl: change.ttl });
     } else {
-      next.delete(normalize(change.name));
+      throw new Error(`Route 53 would reject ${JSON.stringify(change)} on ${JSON.stringify(live)}: ${JSON.stringify(listZone(zone))}`);
     }
   }
   return next;

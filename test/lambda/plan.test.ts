@@ -1,4 +1,5 @@
 import {
+  conditionalBatch,
   CurrentRecord,
   GroupMember,
   NoReplicaFallback,
@@ -45,6 +46,15 @@ function listed(index: number, id: string, ttl = TTL): CurrentRecord {
 
 function upsert(index: number, id: string, ttl = TTL): RecordChange {
   return { action: 'UPSERT', name: nameOf(index), target: addressOf(id), ttl };
+}
+
+function create(index: number, id: string, ttl = TTL): RecordChange {
+  return { action: 'CREATE', name: nameOf(index), target: addressOf(id), ttl };
+}
+
+/** A DELETE of a record exactly as `listed` gives it: value with its trailing dot, and its TTL. */
+function deleteListed(index: number, id: string, ttl = TTL): RecordChange {
+  return { action: 'DELETE', name: nameOf(index), target: `${addressOf(id)}.`, ttl };
 }
 
 /** Expected `records`: the target node id of replica1, replica2, ... (undefined = name does not exist). */
@@ -405,5 +415,76 @@ describe('planDeletion', () => {
 
     // THEN exactly the live records of the existing names are deleted
     expect(changes).toEqual(expectedChanges);
+  });
+});
+
+describe('conditionalBatch', () => {
+  test.each<{ title: string; changes: RecordChange[]; current: CurrentRecord[]; expected: RecordChange[] }>([
+    {
+      title: 'an existing name: DELETE of the live record exactly as listed, then CREATE of the new target',
+      changes: [upsert(1, '003')],
+      current: [listed(1, '002')],
+      expected: [deleteListed(1, '002'), create(1, '003')],
+    },
+    {
+      title: 'a missing name: CREATE only',
+      changes: [upsert(1, '002')],
+      current: [],
+      expected: [create(1, '002')],
+    },
+    {
+      title: 'TTL drift: DELETE with the old TTL, CREATE with the new one and the same target',
+      changes: [upsert(1, '002')],
+      current: [listed(1, '002', 300)],
+      expected: [deleteListed(1, '002', 300), create(1, '002')],
+    },
+    {
+      title: 'DELETEs (scale-in) pass through untouched',
+      changes: [deleteListed(3, '004', 42)],
+      current: [listed(3, '004', 42)],
+      expected: [deleteListed(3, '004', 42)],
+    },
+    {
+      title: 'a name listed in uppercase with a trailing dot: the DELETE repeats its value as listed, the names normalized',
+      changes: [upsert(2, '003')],
+      current: [{ name: 'REPLICA2.Cache.Internal.', target: `${addressOf('002').toUpperCase()}.`, ttl: 45 }],
+      expected: [{ action: 'DELETE', name: nameOf(2), target: `${addressOf('002').toUpperCase()}.`, ttl: 45 }, create(2, '003')],
+    },
+    {
+      title: 'a mixed batch keeps its order, each replace as an adjacent DELETE then CREATE',
+      changes: [upsert(1, '003'), upsert(2, '002'), upsert(4, '003', 30), deleteListed(5, '001', 60)],
+      current: [listed(5, '001', 60), listed(4, '002'), listed(1, '002'), listed(3, '003')],
+      expected: [
+        deleteListed(1, '002'), create(1, '003'),
+        create(2, '002'),
+        deleteListed(4, '002'), create(4, '003', 30),
+        deleteListed(5, '001', 60),
+      ],
+    },
+    {
+      title: 'an empty plan gives an empty batch',
+      changes: [],
+      current: [listed(1, '002')],
+      expected: [],
+    },
+  ])('$title', ({ changes, current, expected }) => {
+    // WHEN turning the planned changes into a batch conditional on the records they were planned from
+    const batch = conditionalBatch(changes, current);
+
+    // THEN exactly the expected changes: no UPSERT ever leaves the updater
+    expect(batch).toEqual(expected);
+  });
+
+  test('a reconcile plan with a scale-in becomes a batch Route 53 accepts only on the state it was planned from', () => {
+    // GIVEN a failover (002 promoted) while scaling in from 3 names to 2
+    const current = [listed(1, '002'), listed(2, '003'), listed(3, '003', 300)];
+    const settings = { recordNames: recordNames(2), ttlSeconds: TTL, noReplicaFallback: 'primary' as const };
+    const plan = planReconcile([replica('001'), primary('002'), replica('003')], current, settings);
+
+    // WHEN
+    const batch = conditionalBatch([...plan.changes, ...planDeletion([nameOf(3)], current)], current);
+
+    // THEN replica1 is replaced off the new primary and replica3 deleted, each DELETE naming the live record
+    expect(batch).toEqual([deleteListed(1, '002'), create(1, '001'), deleteListed(3, '003', 300)]);
   });
 });

@@ -20,7 +20,7 @@ import {
   snsEvent,
   updateEvent,
 } from './fixtures/events';
-import { change, cname, FakeHostedZone, FakeRecord } from './fixtures/route53';
+import { change, cname, FakeHostedZone, FakeRecord, replace } from './fixtures/route53';
 import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixtures/route53-wire';
 import { RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
 import { ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
@@ -51,6 +51,16 @@ const AFTER_FAILOVER: FakeNode[] = [
 /** replica1 on 002 and replica2 on 003, as the first reconcile of AS_CREATED leaves them. */
 function namesOnReplicas(ttl = TTL): FakeRecord[] {
   return [cname(recordName(1), nodeAddress('sessions-002'), ttl), cname(recordName(2), nodeAddress('sessions-003'), ttl)];
+}
+
+/** A live record's value and TTL as the zone lists them, which a DELETE must repeat. */
+function liveOn(id: string, ttl = TTL): { target: string; ttl: number } {
+  return { target: nodeAddress(id), ttl };
+}
+
+/** The batch that re-points replica1 from the promoted 002 to the recovered 001 after AFTER_FAILOVER. */
+function replica1OffThePromotedNode(): Change[] {
+  return replace(recordName(1), liveOn('sessions-002'), nodeAddress('sessions-001'), TTL);
 }
 
 /** The group and zone the mocked clients answer from. */
@@ -120,7 +130,7 @@ describe('events the handler receives', () => {
       records: { [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') },
       changes: 1,
     });
-    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)])]);
+    expect(changeRequests()).toEqual([changeRequest(replica1OffThePromotedNode())]);
     expect(zone.cnames()).toEqual(result && 'records' in result ? result.records : undefined);
   });
 
@@ -161,9 +171,9 @@ describe('events the handler receives', () => {
     // WHEN
     const result = await handler(event);
 
-    // THEN
+    // THEN one round: one read of the group and the zone, one batch, and the group read once more after the batch
     expect(result).toMatchObject({ replicationGroupId: RG, changes: 1 });
-    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
+    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 2);
     expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 1);
     expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
   });
@@ -177,7 +187,7 @@ describe('events the handler receives', () => {
 
     // THEN
     expect(result).toMatchObject({ changes: 1 });
-    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)])]);
+    expect(changeRequests()).toEqual([changeRequest(replica1OffThePromotedNode())]);
   });
 
   test.each([
@@ -233,26 +243,32 @@ describe('AWS calls per reconcile', () => {
 
   test.each([
     ['in sync', AS_CREATED, namesOnReplicas(), [] as Change[]],
-    ['failover', AFTER_FAILOVER, namesOnReplicas(), [change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)]],
+    // A name that exists is replaced by DELETE (live value) + CREATE in the one batch, a missing one is created.
+    ['failover', AFTER_FAILOVER, namesOnReplicas(), replica1OffThePromotedNode()],
     ['seeding', AS_CREATED, [] as FakeRecord[], [
-      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
-      change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+      change('CREATE', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('CREATE', recordName(2), nodeAddress('sessions-003'), TTL),
     ]],
-  ])('%s: one filtered group read, one status read per replica, one listing, at most one batch', async (scenario, nodes, records, expected) => {
+  ])('%s: one filtered group read (one more after a batch), one status read per replica, one listing, at most one batch', async (
+    scenario, nodes, records, expected,
+  ) => {
     // GIVEN
     given(nodes, records);
 
     // WHEN
     await handler(scheduledEvent());
 
-    // THEN the group is read by id (IAM allows nothing else), never listed account-wide
-    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 1);
-    expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand)[0].args[0].input).toEqual({ ReplicationGroupId: RG });
+    // THEN the group is read by id (IAM allows nothing else), never listed account-wide; after a batch it is read
+    // again, since a batch planned from a group that changed meanwhile must be planned again
+    const groupReads = expected.length === 0 ? 1 : 2;
+    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, groupReads);
+    expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand).map((call) => call.args[0].input))
+      .toEqual(Array(groupReads).fill({ ReplicationGroupId: RG }));
     // Each replica's own status, not the primary's: the group says `available` while a member still creates.
     const replicaIds = nodes.filter((node) => node.role === 'replica').map((node) => node.id);
     expect(elastiCache.commandCalls(DescribeCacheClustersCommand).map((call) => call.args[0].input).sort(
       (left, right) => String(left.CacheClusterId).localeCompare(String(right.CacheClusterId)),
-    )).toEqual(replicaIds.map((id) => ({ CacheClusterId: id })));
+    )).toEqual(replicaIds.flatMap((id) => Array(groupReads).fill({ CacheClusterId: id })));
     expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 1);
     // The whole batch in one atomic call, or no call at all when nothing changes.
     expect(changeRequests()).toEqual(expected.length === 0 ? [] : [changeRequest(expected)]);
@@ -262,7 +278,7 @@ describe('AWS calls per reconcile', () => {
     const lists = route53.commandCalls(ListResourceRecordSetsCommand).length;
     const changes = route53.commandCalls(ChangeResourceRecordSetsCommand).length;
     const total = describeGroups + describeClusters + lists + changes;
-    expect(total).toBe(expected.length === 0 ? 4 : 5);
+    expect(total).toBe(expected.length === 0 ? 4 : 8);
     counts.push({
       scenario,
       calls: total,
@@ -287,8 +303,8 @@ describe('reading the group', () => {
 
     // THEN both names go to 002, the only replica that can serve
     expect(changeRequests()).toEqual([changeRequest([
-      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
-      change('UPSERT', recordName(2), nodeAddress('sessions-002'), TTL),
+      change('CREATE', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('CREATE', recordName(2), nodeAddress('sessions-002'), TTL),
     ])]);
     expect(result).toMatchObject({ changes: 2 });
   });
@@ -353,10 +369,10 @@ describe('reading the zone', () => {
     // WHEN
     await handler({});
 
-    // THEN
+    // THEN each name is replaced: DELETE with the live TTL (300), CREATE with the configured one
     expect(changeRequests()).toEqual([changeRequest([
-      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
-      change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+      ...replace(recordName(1), liveOn('sessions-002', 300), nodeAddress('sessions-002'), TTL),
+      ...replace(recordName(2), liveOn('sessions-003', 300), nodeAddress('sessions-003'), TTL),
     ])]);
   });
 });
@@ -382,7 +398,8 @@ describe('Route 53 throttling, through the real SDK retry strategy', () => {
     expect(posts).toHaveLength(3);
     expect(new Set(posts.map((post) => post.body)).size).toBe(1);
     expect(posts[0].path).toBe(`/2013-04-01/hostedzone/${ZONE_ID}/rrset`);
-    expect(posts[0].body).toContain(`<Name>${recordName(2)}</Name><Type>CNAME</Type><TTL>${TTL}</TTL>`);
+    expect(posts[0].body).toContain(`<Action>CREATE</Action><ResourceRecordSet><Name>${recordName(2)}</Name><Type>CNAME</Type><TTL>${TTL}</TTL>`);
+    expect(posts[0].body).not.toContain('UPSERT');
     expect(wire.filter((call) => call.method === 'GET')).toHaveLength(1);
   }, 15_000);
 
@@ -403,28 +420,35 @@ describe('Route 53 throttling, through the real SDK retry strategy', () => {
 
 describe('InvalidChangeBatch: re-read and re-plan', () => {
   test('a batch rejected because the zone changed meanwhile is re-planned from a fresh read', async () => {
-    // GIVEN after a failover, another writer moves replica2 between our read and our write,
-    // and Route 53 rejects our first batch
+    // GIVEN after a failover, another writer moves both names (with another TTL) between our read and our write.
+    // No scripted rejection: our DELETE of replica1 no longer matches the live record, so the fake zone, like
+    // Route 53, rejects the whole batch.
     const { zone } = given(AFTER_FAILOVER, namesOnReplicas());
     zone.beforeNextChange(() => {
-      zone.put(cname(recordName(2), 'stale-writer.example.com', TTL));
-      throw new InvalidChangeBatch({ message: 'conflicting change', messages: ['conflicting change'], $metadata: { httpStatusCode: 400 } });
+      zone.put(cname(recordName(1), 'stale-writer.example.com', 300));
+      zone.put(cname(recordName(2), 'stale-writer.example.com', 300));
     });
 
     // WHEN
     const result = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
 
-    // THEN the second read sees replica2's new value and the second batch fixes both names
+    // THEN the second read sees both new values and the second batch fixes both names, deleting what is live now
+    // (the group is read a third time, after the batch that landed)
     expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 2);
-    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 2);
+    expect(elastiCache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 3);
+    const overwritten = { target: 'stale-writer.example.com', ttl: 300 };
     expect(changeRequests()).toEqual([
-      changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)]),
+      changeRequest(replica1OffThePromotedNode()),
       changeRequest([
-        change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL),
-        change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+        ...replace(recordName(1), overwritten, nodeAddress('sessions-001'), TTL),
+        ...replace(recordName(2), overwritten, nodeAddress('sessions-003'), TTL),
       ]),
     ]);
+    await expect(route53.commandCalls(ChangeResourceRecordSetsCommand)[0].returnValue).rejects.toThrow(
+      expect.objectContaining({ name: 'InvalidChangeBatch' }),
+    );
     expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
+    // Two names changed, each counted once although each is sent as DELETE + CREATE.
     expect(result).toMatchObject({ changes: 2 });
   });
 
@@ -469,8 +493,8 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     const records = { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') };
     expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID, Data: records });
     expect(changeRequests()).toEqual([changeRequest([
-      change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
-      change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+      change('CREATE', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('CREATE', recordName(2), nodeAddress('sessions-003'), TTL),
     ])]);
     expect(zone.cnames()).toEqual(records);
   });
@@ -488,7 +512,7 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     ));
 
     // THEN
-    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(3), nodeAddress('sessions-004'), TTL)])]);
+    expect(changeRequests()).toEqual([changeRequest([change('CREATE', recordName(3), nodeAddress('sessions-004'), TTL)])]);
     expect(result).toStrictEqual({
       PhysicalResourceId: PHYSICAL_ID,
       Data: {
@@ -519,8 +543,8 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
       ChangeBatch: {
         Comment: RECONCILE_COMMENT,
         Changes: [
-          change('UPSERT', recordName(1), nodeAddress('sessions-002'), TTL),
-          change('UPSERT', recordName(2), nodeAddress('sessions-003'), TTL),
+          change('CREATE', recordName(1), nodeAddress('sessions-002'), TTL),
+          change('CREATE', recordName(2), nodeAddress('sessions-003'), TTL),
         ],
       },
     }]);
@@ -547,7 +571,7 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     // THEN the DELETE carries the exact live TTL (60, not the configured 30) and value. moto would
     // accept a stale DELETE; real Route 53 rejects it with InvalidChangeBatch, and so does the fake zone.
     expect(changeRequests()).toEqual([changeRequest([
-      change('UPSERT', recordName(2), nodeAddress('sessions-004'), TTL),
+      ...replace(recordName(2), liveOn('sessions-003'), nodeAddress('sessions-004'), TTL),
       change('DELETE', recordName(3), nodeAddress('sessions-004'), 60),
     ])]);
     expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-004') });
@@ -624,7 +648,7 @@ describe('a failover, end to end', () => {
     const repeated = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
 
     // THEN
-    expect(changeRequests()).toEqual([changeRequest([change('UPSERT', recordName(1), nodeAddress('sessions-001'), TTL)])]);
+    expect(changeRequests()).toEqual([changeRequest(replica1OffThePromotedNode())]);
     expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
     expect(first).toMatchObject({ changes: 1 });
     expect(repeated).toMatchObject({ changes: 0 });

@@ -6,10 +6,10 @@
  * reconcile is also timed in a warm process (the e2e tests' bundled-handler runner) for comparison.
  */
 import { spawn } from 'child_process';
-import { LOOPBACK_GUARD_JS } from './loopback-guard';
 import { BenchGroup, MotoAdmin, sdkEnv, updaterEnv } from './moto-fixtures';
 import { median, nowMs, round, withTimeout } from './util';
 import { startBundledHandler } from '../e2e/bundled-handler';
+import { LOOPBACK_GUARD_JS } from '../support/loopback-guard';
 
 /** The function process: the guard, then the bundle, then one invoke; timings go to fd 3. */
 const RUNNER = `${LOOPBACK_GUARD_JS}

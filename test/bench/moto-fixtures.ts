@@ -4,7 +4,6 @@
  */
 import * as path from 'path';
 import {
-  CreateReplicationGroupCommand,
   DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
   ElastiCacheClient,
@@ -15,6 +14,7 @@ import type { CurrentRecord, GroupMember } from '../../lambda/updater/plan';
 import type { UpdaterSettings } from '../../lambda/updater/settings';
 import { verifyNames, VerifyResult } from '../../lambda/updater/verify';
 import { replicaRecordLabel, UpdaterEnv } from '../../src/private/contract';
+import { createMotoReplicationGroup } from '../e2e/moto';
 
 export const REGION = 'us-east-1';
 export const TTL_SECONDS = 15;
@@ -78,17 +78,8 @@ export class MotoAdmin {
 
   /** A group with a primary (-001) and two replicas (-002, -003). moto ignores NumCacheClusters. */
   async createReplicationGroup(replicationGroupId: string): Promise<string> {
-    const response = await this.elastiCache.send(new CreateReplicationGroupCommand({
-      ReplicationGroupId: replicationGroupId,
-      ReplicationGroupDescription: 'benchmark',
-      Engine: 'redis',
-      CacheNodeType: 'cache.t4g.micro',
-      NumNodeGroups: 1,
-      ReplicasPerNodeGroup: 2,
-      AutomaticFailoverEnabled: true,
-      MultiAZEnabled: true,
-    }));
-    return response.ReplicationGroup!.NodeGroups![0].NodeGroupId!;
+    const group = await createMotoReplicationGroup(this.elastiCache, replicationGroupId);
+    return group.NodeGroups![0].NodeGroupId!;
   }
 
   /** A group plus its own private zone `<id>.bench.internal` holding `replica1..N`. */

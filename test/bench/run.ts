@@ -18,7 +18,6 @@ import * as path from 'path';
 import { measureCalls } from './calls';
 import { measureColdStart } from './cold-start';
 import { runFleet } from './fleet';
-import { installLoopbackGuard } from './loopback-guard';
 import { MotoAdmin, NAMES_PER_GROUP, REPORT_DIR, sdkEnv, TTL_SECONDS } from './moto-fixtures';
 import { measureOverhead } from './overhead';
 import { evaluateGoals, writeReports } from './report';
@@ -27,6 +26,7 @@ import { nowMs, round } from './util';
 import { createUpdaterAws } from '../../lambda/updater/aws';
 import { reconcile } from '../../lambda/updater/reconcile';
 import { MotoServer, startMoto } from '../e2e/moto';
+import { installLoopbackGuard } from '../support/loopback-guard';
 
 const BUNDLE = path.join(__dirname, '../../assets/updater/index.js');
 /** The whole run must end well inside 10 minutes; past this it gives up. */

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import { drain, OutputTail, stopChild, withTail } from './child-process';
+import { LOOPBACK_GUARD_JS } from '../support/loopback-guard';
 
 /**
  * What runs in the child process: a minimal Lambda runtime. It loads the bundle once (a warm
@@ -9,18 +10,7 @@ import { drain, OutputTail, stopChild, withTail } from './child-process';
  * Before the bundle loads, every TCP connection to anything but loopback is refused, so a handler
  * that ignored AWS_ENDPOINT_URL fails the test instead of calling real AWS.
  */
-const RUNNER = `
-const net = require('net');
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const connect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function (...args) {
-  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-  const host = typeof first === 'object' && first !== null ? (first.path ? 'localhost' : first.host ?? 'localhost') : args[1] ?? 'localhost';
-  if (!LOOPBACK.has(host)) {
-    throw new Error('e2e guard: refused a connection to ' + host + ' (only loopback is allowed)');
-  }
-  return connect.apply(this, args);
-};
+const RUNNER = `${LOOPBACK_GUARD_JS}
 process.on('disconnect', () => process.exit(0));
 function load() {
   try {

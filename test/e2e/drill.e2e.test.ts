@@ -7,10 +7,10 @@
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { CreateReplicationGroupCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { BundledHandler, startBundledHandler } from './bundled-handler';
-import { MotoServer, startMoto } from './moto';
+import { createMotoReplicationGroup, MotoServer, startMoto } from './moto';
 import { ReconcileResourceProps, UpdaterEnv } from '../../src/private/contract';
 
 jest.setTimeout(60_000);
@@ -40,17 +40,9 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-/** A fresh group (moto ignores NumCacheClusters, so ReplicasPerNodeGroup), a zone, and an updater that seeded the names. */
+/** A fresh group, a zone, and an updater that seeded the names. */
 async function givenSeededGroup(groupId: string): Promise<{ zoneId: string; updater: BundledHandler; env: Record<string, string> }> {
-  await elastiCache.send(new CreateReplicationGroupCommand({
-    ReplicationGroupId: groupId,
-    ReplicationGroupDescription: 'drill e2e',
-    Engine: 'valkey',
-    CacheNodeType: 'cache.t4g.micro',
-    NumNodeGroups: 1,
-    ReplicasPerNodeGroup: 2,
-    AutomaticFailoverEnabled: true,
-  }));
+  await createMotoReplicationGroup(elastiCache, groupId);
   const zone = await route53.send(new CreateHostedZoneCommand({
     Name: ZONE_NAME,
     CallerReference: `${groupId}-${Date.now()}`,
@@ -163,9 +155,7 @@ test('the drill exits 1 naming the stale name when no updater re-points it', asy
 test('the drill refuses to start when names are already wrong, and explains bad usage', async () => {
   // GIVEN a group whose names were never created
   const groupId = 'drill-unseeded';
-  await elastiCache.send(new CreateReplicationGroupCommand({
-    ReplicationGroupId: groupId, ReplicationGroupDescription: 'drill e2e', Engine: 'valkey', NumNodeGroups: 1, ReplicasPerNodeGroup: 1, AutomaticFailoverEnabled: true,
-  }));
+  await createMotoReplicationGroup(elastiCache, groupId, 1);
   const zone = await route53.send(new CreateHostedZoneCommand({ Name: 'unseeded.e2e.internal', CallerReference: `unseeded-${Date.now()}` }));
   const env = { AWS_ENDPOINT_URL: moto.url, AWS_REGION: REGION, ...CREDENTIALS };
 

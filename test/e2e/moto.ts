@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
+import { CreateReplicationGroupCommand, ElastiCacheClient, ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { drain, OutputTail, stopChild, withTail } from './child-process';
 
 const LAUNCHER = path.join(__dirname, 'moto_launcher.py');
@@ -95,4 +96,28 @@ export async function setCacheClusterStatusForTest(motoUrl: string, cacheCluster
   if (!response.ok) {
     throw new Error(`SetCacheClusterStatusForTest ${cacheClusterId}=${status} failed: HTTP ${response.status} ${await response.text()}`);
   }
+}
+
+/**
+ * Creates a cluster-mode-disabled group of one primary (`<id>-001`) and `replicas` replicas in moto.
+ *
+ * moto ignores NumCacheClusters (it would create one node), so the replicas are asked for with
+ * ReplicasPerNodeGroup, which in AWS is create-only and never what the construct renders.
+ */
+export async function createMotoReplicationGroup(
+  elastiCache: ElastiCacheClient,
+  replicationGroupId: string,
+  replicas = 2,
+): Promise<ReplicationGroup> {
+  const response = await elastiCache.send(new CreateReplicationGroupCommand({
+    ReplicationGroupId: replicationGroupId,
+    ReplicationGroupDescription: `moto group ${replicationGroupId}`,
+    Engine: 'redis',
+    CacheNodeType: 'cache.t4g.micro',
+    NumNodeGroups: 1,
+    ReplicasPerNodeGroup: replicas,
+    AutomaticFailoverEnabled: true,
+    MultiAZEnabled: true,
+  }));
+  return response.ReplicationGroup!;
 }

@@ -18,7 +18,6 @@
  */
 import * as path from 'path';
 import {
-  CreateReplicationGroupCommand,
   DecreaseReplicaCountCommand,
   DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
@@ -36,7 +35,7 @@ import type {
   SNSEvent,
 } from 'aws-lambda';
 import { BundledHandler, startBundledHandler } from './bundled-handler';
-import { MotoServer, setCacheClusterStatusForTest, startMoto } from './moto';
+import { createMotoReplicationGroup, MotoServer, setCacheClusterStatusForTest, startMoto } from './moto';
 import { normalizeRecordName, ReconcileResourceProps, replicaRecordsPhysicalId, UpdaterEnv } from '../../src/private/contract';
 
 // Two processes to start and a dozen invocations: a few seconds, but CI machines can be slow.
@@ -103,17 +102,8 @@ beforeAll(async () => {
   elastiCache = new ElastiCacheClient(clientConfig);
   route53 = new Route53Client(clientConfig);
 
-  // moto ignores NumCacheClusters (it would create one node); ReplicasPerNodeGroup gives -001 primary, -002/-003 replicas.
-  await elastiCache.send(new CreateReplicationGroupCommand({
-    ReplicationGroupId: GROUP_ID,
-    ReplicationGroupDescription: 'updater e2e',
-    Engine: 'redis',
-    CacheNodeType: 'cache.t4g.micro',
-    NumNodeGroups: 1,
-    ReplicasPerNodeGroup: 2,
-    AutomaticFailoverEnabled: true,
-    MultiAZEnabled: true,
-  }));
+  // -001 primary, -002/-003 replicas.
+  await createMotoReplicationGroup(elastiCache, GROUP_ID);
   // moto does not check that the VPC exists.
   const zone = await route53.send(new CreateHostedZoneCommand({
     Name: ZONE_NAME,

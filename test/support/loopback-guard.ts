@@ -1,10 +1,10 @@
 /**
- * The benchmark must never reach real AWS. Every process it runs (this one and the cold-start
- * children) refuses TCP connections to anything but loopback before any SDK client exists, so a
- * client that ignored AWS_ENDPOINT_URL fails loudly instead of calling AWS.
+ * Tests and benchmarks must never reach real AWS. Every process they run refuses TCP connections
+ * to anything but loopback before any SDK client exists, so a client that ignored AWS_ENDPOINT_URL
+ * fails loudly instead of calling AWS.
  */
 
-/** Plain JavaScript, so the cold-start children can run it too (as the first lines of their `-e` script). */
+/** Plain JavaScript, so child processes can run it too (as the first lines of their `-e` script). */
 export const LOOPBACK_GUARD_JS = `
 {
   const net = require('net');
@@ -14,7 +14,7 @@ export const LOOPBACK_GUARD_JS = `
     const first = Array.isArray(args[0]) ? args[0][0] : args[0];
     const host = typeof first === 'object' && first !== null ? (first.path ? 'localhost' : first.host ?? 'localhost') : args[1] ?? 'localhost';
     if (!loopback.has(host)) {
-      throw new Error('bench guard: refused a connection to ' + host + ' (only loopback is allowed)');
+      throw new Error('loopback guard: refused a connection to ' + host + ' (only loopback is allowed)');
     }
     return connect.apply(this, args);
   };

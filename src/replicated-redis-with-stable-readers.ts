@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { CacheEngine } from './engine';
 import { NoReplicaFallback, TransitEncryptionMode } from './options';
 import { normalizeRecordName, replicaRecordLabel } from './private/contract';
-import { DEFAULT_ENGINE_VERSIONS, parameterGroupFamily } from './private/engine-versions';
+import { DEFAULT_ENGINE_VERSIONS, parameterGroupFamily, supportsTransitEncryptionMode } from './private/engine-versions';
 import { suppressNagFindings } from './private/nag-suppressions';
 import { Updater } from './private/updater';
 import { Limits, validateProps } from './private/validate-props';
@@ -68,7 +68,10 @@ export interface ReplicatedRedisWithStableReadersProps {
   readonly cacheNodeType?: string;
 
   /**
-   * The port the nodes listen on; the names and `connections` use it. Changing it replaces the group.
+   * The port the nodes listen on; the names and `connections` use it.
+   *
+   * Create-only: CloudFormation cannot replace a group with a custom name, so changing it on a
+   * deployed group fails. Change `replicationGroupId` with it to create a new, empty group.
    *
    * @default 6379
    */
@@ -89,7 +92,9 @@ export interface ReplicatedRedisWithStableReadersProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
 
   /**
-   * The replication group id. Lowercase, 1-40 characters. Changing it replaces the group.
+   * The replication group id. Lowercase, 1-40 characters.
+   *
+   * Changing it creates a new, empty group and deletes the old one (its data is not copied).
    *
    * @default - derived from the construct path, stable across deployments
    */
@@ -103,7 +108,9 @@ export interface ReplicatedRedisWithStableReadersProps {
   readonly description?: string;
 
   /**
-   * A customer managed key for encryption at rest (always on). Changing it replaces the group.
+   * A customer managed key for encryption at rest (always on).
+   *
+   * Create-only: changing it on a deployed group fails; change `replicationGroupId` with it to create a new, empty group.
    *
    * @default - an AWS owned key
    */
@@ -111,6 +118,9 @@ export interface ReplicatedRedisWithStableReadersProps {
 
   /**
    * Whether clients must use TLS. Leave it on: turning it off also turns off AUTH.
+   *
+   * To turn it on for a deployed group, deploy with `TransitEncryptionMode.PREFERRED` first, move the
+   * clients to TLS, then deploy with `REQUIRED`.
    *
    * @default true
    */
@@ -234,6 +244,8 @@ export interface ReplicatedRedisWithStableReadersProps {
 }
 
 const DEFAULT_CACHE_NODE_TYPE = 'cache.m7g.large';
+/** Zones given as `hostedZone`, by the construct using them: two groups in one zone would fight over `replica1`. */
+const ZONE_USERS = new WeakMap<object, string>();
 const DEFAULT_PORT = 6379;
 const WARNING_PREFIX = 'cdk-redis-stable-readers';
 
@@ -315,6 +327,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     const snapshotRetentionLimit = props.snapshotRetentionLimit ?? 7;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const replicationGroupId = props.replicationGroupId ?? this.defaultReplicationGroupId();
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
 
     const failures = validateProps({
       replicas,
@@ -333,9 +346,18 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       snapshotRetentionLimit,
       replicationGroupId: props.replicationGroupId,
       reconcileInterval,
+      hasParameters: props.parameters !== undefined,
     });
+    const zoneUser = props.hostedZone && ZONE_USERS.get(props.hostedZone);
+    if (zoneUser) {
+      failures.push('hostedZone must be used by one ReplicatedRedisWithStableReaders only (the names replica1, primary and reader would collide), '
+        + `got ${props.hostedZone!.node.path}, already used by ${zoneUser}`);
+    }
     if (failures.length > 0) {
       throw new Error(`Invalid ReplicatedRedisWithStableReaders props at ${this.node.path}:\n${failures.map((failure) => `- ${failure}`).join('\n')}`);
+    }
+    if (props.hostedZone) {
+      ZONE_USERS.set(props.hostedZone, this.node.path);
     }
     this.warnAboutRiskySettings(props, recordTtl, transitEncryption);
 
@@ -384,7 +406,10 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       atRestEncryptionEnabled: true,
       kmsKeyId: props.atRestEncryptionKey?.keyArn,
       transitEncryptionEnabled: transitEncryption,
-      transitEncryptionMode: transitEncryption ? (props.transitEncryptionMode ?? TransitEncryptionMode.REQUIRED) : undefined,
+      // Redis OSS before 7 has no TransitEncryptionMode: TLS is simply required there.
+      transitEncryptionMode: transitEncryption && supportsTransitEncryptionMode(engine, engineVersion)
+        ? (props.transitEncryptionMode ?? TransitEncryptionMode.REQUIRED)
+        : undefined,
       authToken: authToken?.secretValue.unsafeUnwrap(),
       userGroupIds: props.userGroupIds,
       snapshotRetentionLimit,
@@ -392,9 +417,16 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       preferredMaintenanceWindow: props.preferredMaintenanceWindow,
       autoMinorVersionUpgrade: props.autoMinorVersionUpgrade ?? true,
       notificationTopicArn: this.notificationTopic.topicArn,
-      logDeliveryConfigurations: [this.logDelivery('slow-log', 'SlowLog', logRetention), this.logDelivery('engine-log', 'EngineLog', logRetention)],
+      logDeliveryConfigurations: [
+        this.logDelivery('slow-log', 'SlowLog', logRetention, removalPolicy),
+        this.logDelivery('engine-log', 'EngineLog', logRetention, removalPolicy),
+      ],
     });
-    this.replicationGroup.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.SNAPSHOT);
+    this.replicationGroup.applyRemovalPolicy(removalPolicy);
+    if (!props.notificationTopic) {
+      // ElastiCache marks a topic it cannot publish to inactive for good, so the policy must exist first.
+      this.replicationGroup.node.addDependency(this.notificationTopic);
+    }
     this.primaryEndpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
     this.readerEndpointAddress = this.replicationGroup.attrReaderEndPointAddress;
 
@@ -433,7 +465,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       topic: this.notificationTopic,
       reconcileInterval: (props.scheduledReconcile ?? true) ? reconcileInterval : undefined,
       logRetention,
-      waitFor: this.replicationGroup,
+      replicationGroup: this.replicationGroup,
     });
     this.updaterFunction = updater.function;
     this.updaterAlarm = updater.alarm;
@@ -559,8 +591,16 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     logType: string,
     id: string,
     retention: logs.RetentionDays,
+    groupRemovalPolicy: RemovalPolicy,
   ): elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty {
-    const logGroup = new logs.LogGroup(this, id, { retention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, id, {
+      // Under /aws/vendedlogs/ the account's log delivery resource policy covers the group with a wildcard;
+      // other names each add an ARN to that policy, whose 5,120-character limit a fleet of caches reaches.
+      logGroupName: `/aws/vendedlogs/elasticache/${this.replicationGroupId}/${logType}`,
+      retention,
+      // Kept with a retained group only: a fixed name kept after the group is gone would block re-creating it.
+      removalPolicy: groupRemovalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
     return {
       destinationType: 'cloudwatch-logs',
       destinationDetails: { cloudWatchLogsDetails: { logGroup: logGroup.logGroupName } },

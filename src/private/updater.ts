@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,7 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct, IDependable } from 'constructs';
+import { Construct } from 'constructs';
 import { REPLICA_RECORD_LABEL_PREFIX, ReconcileResourceProps, UpdaterEnv } from './contract';
 import { suppressNagFindings } from './nag-suppressions';
 import { NoReplicaFallback } from '../options';
@@ -32,8 +33,8 @@ export interface UpdaterProps {
   /** Undefined turns the schedule off. */
   readonly reconcileInterval?: Duration;
   readonly logRetention: logs.RetentionDays;
-  /** What the records' custom resource must wait for: the replication group. */
-  readonly waitFor: IDependable;
+  /** The replication group: the records' custom resource waits for it and re-runs when its endpoints change. */
+  readonly replicationGroup: elasticache.CfnReplicationGroup;
 }
 
 /**
@@ -66,7 +67,9 @@ export class Updater extends Construct {
     });
 
     this.function = new lambda.Function(this, 'Function', {
-      description: `Points replica1..replica${props.replicaRecordNames.length} of ${props.zoneName} at the live replicas of ${props.replicationGroupId}`,
+      // Lambda caps descriptions at 256 characters; a long zone name must not fail the deploy.
+      description: `Points replica1..replica${props.replicaRecordNames.length} of ${props.zoneName} at the live replicas of ${props.replicationGroupId}`
+        .slice(0, 256),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
@@ -89,32 +92,42 @@ export class Updater extends Construct {
     // The policy is inline on the role, so the function never runs without it.
     this.function.node.addDependency(role);
 
-    props.topic.addSubscription(new subscriptions.LambdaSubscription(this.function));
-
-    if (props.reconcileInterval) {
-      new events.Rule(this, 'Schedule', {
-        description: `Re-checks the replica names of ${props.replicationGroupId}, in case a notification was lost`,
-        schedule: events.Schedule.rate(props.reconcileInterval),
-        targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],
-      });
-    }
-
     const records = new CustomResource(this, 'ReplicaRecords', {
       serviceToken: this.provider(props.logRetention).serviceToken,
       resourceType: 'Custom::ReplicaRecords',
       properties: {
         [ReconcileResourceProps.HOSTED_ZONE_ID]: props.hostedZone.hostedZoneId,
         [ReconcileResourceProps.REPLICA_RECORD_NAMES]: props.replicaRecordNames.join(','),
+        // Not read by the handler: a change to any of these re-runs the reconcile at deploy time, so a
+        // new group, new node hostnames (TLS turned on) or new settings are applied before deploy ends.
+        ReplicationGroupId: props.replicationGroup.ref,
+        PrimaryEndpointAddress: props.replicationGroup.attrPrimaryEndPointAddress,
+        RecordTtlSeconds: String(props.recordTtl.toSeconds()),
+        NoReplicaFallback: props.noReplicaFallback,
       },
     });
     // The names can only be seeded once the group is available, and must be removed before the zone is deleted.
-    records.node.addDependency(props.waitFor, props.hostedZone);
+    records.node.addDependency(props.replicationGroup, props.hostedZone);
+
+    // Everything that can invoke the updater goes away before the names are deleted at stack deletion,
+    // so a late run cannot re-create a name and leave the zone impossible to delete.
+    const subscription = props.topic.addSubscription(new subscriptions.LambdaSubscription(this.function));
+    subscription.node.addDependency(records);
+    if (props.reconcileInterval) {
+      const schedule = new events.Rule(this, 'Schedule', {
+        description: `Re-checks the replica names of ${props.replicationGroupId}, in case a notification was lost`,
+        schedule: events.Schedule.rate(props.reconcileInterval),
+        targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],
+      });
+      schedule.node.addDependency(records);
+    }
 
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmDescription: `The replica names of ${props.replicationGroupId} may be stale: the updater failed or dead-lettered an event`,
       metric: new cloudwatch.MathExpression({
         label: 'Updater errors and dead-lettered events',
-        expression: 'errors + deadLettered',
+        // SQS publishes nothing for an idle queue, and arithmetic on a missing point is missing: fill both with 0.
+        expression: 'FILL(errors, 0) + FILL(deadLettered, 0)',
         usingMetrics: {
           errors: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
           deadLettered: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({

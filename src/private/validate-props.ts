@@ -36,6 +36,7 @@ export interface ValidatedProps {
   readonly snapshotRetentionLimit: number;
   readonly replicationGroupId?: string;
   readonly reconcileInterval: Duration;
+  readonly hasParameters: boolean;
 }
 
 type Rule = (props: ValidatedProps) => string | undefined;
@@ -73,6 +74,11 @@ const RULES: Rule[] = [
       : `recordTtl must be a whole number of seconds from ${Limits.MIN_RECORD_TTL_SECONDS} to ${Limits.MAX_RECORD_TTL_SECONDS}, got ${recordTtl.toHumanString()}`;
   },
 
+  // Literal, because the names, the IAM name condition and the handler's settings are built from it at synth time.
+  ({ zoneName }) => zoneName !== undefined && Token.isUnresolved(zoneName)
+    ? `zoneName must be a literal DNS name, not a token (the replica names and the IAM name condition are built from it), got ${zoneName}`
+    : undefined,
+
   ({ zoneName }) => zoneName === undefined || Token.isUnresolved(zoneName) || DNS_NAME.test(zoneName.toLowerCase().replace(/\.$/, ''))
     ? undefined
     : `zoneName must be a valid DNS name (dot-separated labels of 1-63 letters, digits or hyphens, not starting or ending with a hyphen), got '${zoneName}'`,
@@ -90,8 +96,9 @@ const RULES: Rule[] = [
       return undefined;
     }
     try {
-      void hostedZone.zoneName;
-      return undefined;
+      return Token.isUnresolved(hostedZone.zoneName)
+        ? `hostedZone must have a literal zone name, not a token (the replica names and the IAM name condition are built from it), got ${hostedZone.zoneName}`
+        : undefined;
     } catch {
       return `hostedZone must know its zone name (import it with PrivateHostedZone.fromPrivateHostedZoneAttributes), got ${hostedZone.node.path} without one`;
     }
@@ -121,6 +128,15 @@ const RULES: Rule[] = [
       : `vpcSubnets must select private subnets (a cache must not sit in a public subnet), got ${publicSelected.length} public subnet(s)`;
   },
 
+  ({ hasParameters, engineVersion }) => hasParameters && Token.isUnresolved(engineVersion)
+    ? `engineVersion must be a literal when parameters are given (the parameter group family follows it), got ${engineVersion}`
+    : undefined,
+
+  ({ vpc }) => vpc instanceof ec2.Vpc && (!vpc.dnsHostnamesEnabled || !vpc.dnsSupportEnabled)
+    ? `vpc must have DNS hostnames and DNS support enabled for its private hosted zone to resolve, got enableDnsHostnames ${vpc.dnsHostnamesEnabled} `
+      + `and enableDnsSupport ${vpc.dnsSupportEnabled}`
+    : undefined,
+
   ({ hasAuthTokenSecret, userGroupIds }) => hasAuthTokenSecret && userGroupIds !== undefined
     ? `authTokenSecret and userGroupIds cannot both be set: choose AUTH token or RBAC user groups, got both (userGroupIds ${JSON.stringify(userGroupIds)})`
     : undefined,
@@ -147,6 +163,10 @@ const RULES: Rule[] = [
   ({ snapshotRetentionLimit }) => isNumberIn(snapshotRetentionLimit, 0, Limits.MAX_SNAPSHOT_RETENTION_DAYS)
     ? undefined
     : `snapshotRetentionLimit must be an integer from 0 to ${Limits.MAX_SNAPSHOT_RETENTION_DAYS} days, got ${snapshotRetentionLimit}`,
+
+  ({ replicationGroupId }) => replicationGroupId !== undefined && Token.isUnresolved(replicationGroupId)
+    ? `replicationGroupId must be a literal, not a token (IAM policies, metrics and the default zone name are built from it), got ${replicationGroupId}`
+    : undefined,
 
   ({ replicationGroupId }) => replicationGroupId === undefined || Token.isUnresolved(replicationGroupId)
     || (replicationGroupId.length <= Limits.MAX_REPLICATION_GROUP_ID_LENGTH && REPLICATION_GROUP_ID.test(replicationGroupId))

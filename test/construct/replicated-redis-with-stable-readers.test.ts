@@ -113,6 +113,17 @@ describe('replication group', () => {
     expect(group.UpdateReplacePolicy).toBe(expected);
   });
 
+  test.each([
+    [RemovalPolicy.SNAPSHOT, 'Delete'],
+    [RemovalPolicy.RETAIN, 'Retain'],
+  ])('log groups are named under /aws/vendedlogs/ and, with removalPolicy %s, have DeletionPolicy %s', (removalPolicy, expected) => {
+    const { template, cache } = synth({ removalPolicy });
+    for (const logType of ['slow-log', 'engine-log']) {
+      const groups = template.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: `/aws/vendedlogs/elasticache/${cache.replicationGroupId}/${logType}` } });
+      expect(Object.values(groups).map((group) => group.DeletionPolicy)).toEqual([expected]);
+    }
+  });
+
   test('slow-log and engine-log go to CloudWatch Logs log groups with a retention', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
@@ -224,6 +235,12 @@ describe('encryption and auth', () => {
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { TransitEncryptionMode: 'preferred' });
   });
 
+  test('Redis OSS before 7 gets TLS without a TransitEncryptionMode, which it does not support', () => {
+    const props = replicationGroup(synth({ engine: CacheEngine.REDIS, engineVersion: '6.2' }).template).Properties;
+    expect(props.TransitEncryptionEnabled).toBe(true);
+    expect(props.TransitEncryptionMode).toBeUndefined();
+  });
+
   test('TLS off: no token, no mode', () => {
     const { template, cache } = synth({ transitEncryption: false });
     const props = replicationGroup(template).Properties;
@@ -277,6 +294,12 @@ describe('notification topic', () => {
     expect(sids).toEqual(['AllowElastiCachePublish', 'DenyInsecureSubscribe']);
   });
 
+  test('the group waits for the topic policy, so ElastiCache can publish from its first event', () => {
+    const { template } = synth();
+    const policyId = Object.keys(template.findResources('AWS::SNS::TopicPolicy'))[0];
+    expect(replicationGroup(template).DependsOn).toEqual(expect.arrayContaining([policyId]));
+  });
+
   test('a given topic is used and the updater subscribes to it', () => {
     const { stack, vpc } = newStackWithVpc();
     const topic = new sns.Topic(stack, 'MyTopic');
@@ -328,6 +351,27 @@ describe('hosted zone and names', () => {
       ReplicaRecordNames: 'replica1.sessions.internal,replica2.sessions.internal,replica3.sessions.internal',
       HostedZoneId: stack.resolve(cache.hostedZone.hostedZoneId),
     });
+  });
+
+  test('the replica records re-run at deploy time when the group, its endpoints or the settings change', () => {
+    const { template, cache } = synth({ recordTtl: Duration.seconds(20), noReplicaFallback: NoReplicaFallback.KEEP });
+    const groupId = Object.keys(template.findResources('AWS::ElastiCache::ReplicationGroup'))[0];
+    template.hasResourceProperties('Custom::ReplicaRecords', {
+      ReplicationGroupId: { Ref: groupId },
+      PrimaryEndpointAddress: { 'Fn::GetAtt': [groupId, 'PrimaryEndPoint.Address'] },
+      RecordTtlSeconds: '20',
+      NoReplicaFallback: 'keep',
+    });
+    expect(cache.replicationGroupId).toBeDefined();
+  });
+
+  test('the subscription and the schedule are removed before the names at stack deletion', () => {
+    const { template } = synth();
+    const recordsId = Object.keys(template.findResources('Custom::ReplicaRecords'))[0];
+    for (const type of ['AWS::SNS::Subscription', 'AWS::Events::Rule']) {
+      const [resource] = Object.values(template.findResources(type));
+      expect(resource.DependsOn).toEqual(expect.arrayContaining([recordsId]));
+    }
   });
 
   test('the replica records wait for the replication group and the zone, so they are seeded after and deleted before', () => {
@@ -400,7 +444,7 @@ describe('updater', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'errors + deadLettered' }),
+        Match.objectLike({ Expression: 'FILL(errors, 0) + FILL(deadLettered, 0)' }),
         Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Errors' }) }) }),
         Match.objectLike({ Id: 'deadLettered', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesVisible' }) }) }),
       ]),

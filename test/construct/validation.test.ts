@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -55,8 +55,39 @@ describe('bad input fails at synth time with the prop, the value and what is all
       "replicationGroupId must be 1-40 lowercase letters, digits or hyphens, start with a letter, and contain no two consecutive hyphens nor end with one, got 'a--b'"],
     ['reconcile every 30 s', () => ({ reconcileInterval: Duration.seconds(30) }),
       "reconcileInterval must be a whole number of minutes, at least 1 (EventBridge's finest rate), got 30 seconds"],
+    ['token zone name', () => ({ zoneName: Token.asString({ Ref: 'ZoneName' }) }),
+      'zoneName must be a literal DNS name, not a token (the replica names and the IAM name condition are built from it), got ${Token[TOKEN.'],
+    ['imported zone with a token name', ({ stack }) => ({
+      hostedZone: route53.PrivateHostedZone.fromPrivateHostedZoneAttributes(stack, 'Imported', { hostedZoneId: 'Z1', zoneName: Fn.importValue('ZoneName') }),
+    }), 'hostedZone must have a literal zone name, not a token (the replica names and the IAM name condition are built from it), got ${Token[TOKEN.'],
+    ['token group id', () => ({ replicationGroupId: Token.asString({ Ref: 'GroupId' }) }),
+      'replicationGroupId must be a literal, not a token (IAM policies, metrics and the default zone name are built from it), got ${Token[TOKEN.'],
+    ['parameters with a token engine version', () => ({ parameters: { a: 'b' }, engineVersion: Token.asString({ Ref: 'Version' }) }),
+      'engineVersion must be a literal when parameters are given (the parameter group family follows it), got ${Token[TOKEN.'],
   ])('%s', (_name, makeProps, message) => {
     expect(construct(makeProps)).toThrow(`Invalid ReplicatedRedisWithStableReaders props at TestStack/Cache:\n- ${message}`);
+  });
+
+  test('a VPC without DNS support is rejected', () => {
+    // GIVEN
+    const { stack } = newStackWithVpc();
+    const vpc = new ec2.Vpc(stack, 'NoDns', { maxAzs: 2, enableDnsHostnames: false, enableDnsSupport: false });
+    // WHEN / THEN
+    expect(() => new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc })).toThrow(
+      '- vpc must have DNS hostnames and DNS support enabled for its private hosted zone to resolve, got enableDnsHostnames false and enableDnsSupport false',
+    );
+  });
+
+  test('a hosted zone serves one construct only', () => {
+    // GIVEN
+    const { stack, vpc } = newStackWithVpc();
+    const zone = new route53.PrivateHostedZone(stack, 'Shared', { zoneName: 'shared.internal', vpc });
+    new ReplicatedRedisWithStableReaders(stack, 'First', { vpc, hostedZone: zone });
+    // WHEN / THEN
+    expect(() => new ReplicatedRedisWithStableReaders(stack, 'Second', { vpc, hostedZone: zone })).toThrow(
+      '- hostedZone must be used by one ReplicatedRedisWithStableReaders only (the names replica1, primary and reader would collide), '
+      + 'got TestStack/Shared, already used by TestStack/First',
+    );
   });
 
   test('every failure is reported at once', () => {

@@ -202,12 +202,17 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * A private hosted zone for the names. It must be associated with the VPC and know its zone name.
    *
+   * Moving a deployed construct to another zone is not supported: the updater's permissions follow
+   * the new zone before CloudFormation removes the old names. Create a new construct instead.
+   *
    * @default - a new private hosted zone named `zoneName`
    */
   readonly hostedZone?: route53.IPrivateHostedZone;
 
   /**
    * The name of the private hosted zone the construct creates.
+   *
+   * Like `hostedZone`, it cannot change on a deployed construct.
    *
    * @default - `<replication group id>.cache.internal`, unique per replication group
    */

@@ -84,6 +84,9 @@ export async function runDrill(aws: DrillAws, target: DrillTarget, options: Dril
     return { ok: false, message: `Names are wrong before the drill, so it did not fail over: ${describeProblems(checkBefore)}`, timeline: [], finalCheck: checkBefore };
   }
   const primaryBefore = primaryOf(groupBefore);
+  // With no replica available, verifyNames accepts a name anywhere (the fallback), even on the new primary. So the
+  // drill also waits until as many replicas serve as before, which makes the check demand names on replicas again.
+  const replicasBefore = checkBefore.availableReplicas;
   const targetsBefore = new Map(checkBefore.names.map((name) => [name.name, name.cacheClusterId]));
 
   const started = Date.now();
@@ -110,16 +113,20 @@ export async function runDrill(aws: DrillAws, target: DrillTarget, options: Dril
         record('name-repointed', `${name.name}: ${targetsBefore.get(name.name)} -> ${name.cacheClusterId ?? 'nothing'}`);
       }
     }
-    if (primaryChanged && check.ok) {
+    if (primaryChanged && check.ok && check.availableReplicas >= replicasBefore) {
       record('all-names-correct', `${check.names.length} name(s) on ${check.availableReplicas} available replica(s)`);
       return { ok: true, message: `Every name followed the failover in ${(Date.now() - started) / 1000} s`, timeline, finalCheck: check };
     }
     const correct = check.names.filter((name) => !name.problem).length;
     options.onProgress?.(`${Math.round((Date.now() - started) / 1000)} s: primary ${primaryNow ?? 'unknown'}${primaryChanged ? '' : ' (not changed yet)'}, `
-      + `${correct}/${check.names.length} names correct`);
+      + `${correct}/${check.names.length} names correct, ${check.availableReplicas}/${replicasBefore} replicas available`);
     await sleep(options.pollIntervalMs);
   }
-  const why = primaryChanged ? `names still wrong: ${describeProblems(last)}` : `the primary is still ${primaryBefore}`;
+  const why = !primaryChanged
+    ? `the primary is still ${primaryBefore}`
+    : !last.ok
+      ? `names still wrong: ${describeProblems(last)}`
+      : `only ${last.availableReplicas} of ${replicasBefore} replica(s) available again`;
   return { ok: false, message: `Timed out after ${options.timeoutMs / 1000} s: ${why}`, timeline, finalCheck: last };
 }
 
@@ -142,9 +149,15 @@ Exit codes: 0 every name followed, 1 timed out or a name is wrong, 2 bad usage o
 /** Reads the target from flags or from a cdk outputs file. */
 export function resolveTarget(values: Record<string, string | boolean | undefined>): DrillTarget {
   if (typeof values.outputs === 'string') {
-    const outputs = JSON.parse(fs.readFileSync(values.outputs, 'utf-8')) as Record<string, Record<string, string>>;
+    const outputs = readOutputsFile(values.outputs);
     for (const stackOutputs of Object.values(outputs)) {
-      const find = (suffix: string) => Object.entries(stackOutputs).find(([key]) => key.endsWith(suffix))?.[1];
+      if (!isObject(stackOutputs)) {
+        continue;
+      }
+      const find = (suffix: string) => {
+        const value = Object.entries(stackOutputs).find(([key]) => key.endsWith(suffix))?.[1];
+        return typeof value === 'string' ? value : undefined;
+      };
       const replicationGroupId = find('ReplicationGroupId');
       const hostedZoneId = find('HostedZoneId');
       const names = find('ReplicaHostnames');
@@ -166,6 +179,30 @@ export function resolveTarget(values: Record<string, string | boolean | undefine
 }
 
 class UsageError extends Error {}
+
+/** The parsed `cdk deploy --outputs-file` JSON; a file that is missing or not such JSON is a usage error, not an AWS one. */
+function readOutputsFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf-8');
+  } catch (error) {
+    throw new UsageError(`cannot read the --outputs file ${file}: ${(error as Error).message}`);
+  }
+  let outputs: unknown;
+  try {
+    outputs = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`the --outputs file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(outputs)) {
+    throw new UsageError(`the --outputs file ${file} is not a 'cdk deploy --outputs-file' JSON object of stacks and their outputs`);
+  }
+  return outputs;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 function positiveSeconds(value: string | boolean | undefined, flag: string, fallback: number): number {
   if (value === undefined) {

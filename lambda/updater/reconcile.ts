@@ -1,6 +1,7 @@
 import { errorName, GroupState, UpdaterAws } from './aws';
-import { conditionalBatch, planDeletion, planReconcile, RecordChange } from './plan';
+import { conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
 import type { UpdaterSettings } from './settings';
+import { normalizeRecordName } from '../../src/private/contract';
 
 /**
  * How many times a batch rejected as `InvalidChangeBatch` (another writer changed a record
@@ -28,6 +29,11 @@ export interface ReconcileResult {
    * the group changed while it was being written.
    */
   readonly attempts: number;
+  /**
+   * Why nothing was written: the group did not report exactly one primary (aws-facts §2.4), so `records` are the
+   * names as they are. The next notification or the schedule converges. Undefined when the reconcile wrote its plan.
+   */
+  readonly deferred?: string;
 }
 
 /** Options of one reconcile beyond the settings. */
@@ -53,6 +59,22 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
       aws.readRecords(settings.hostedZoneId, [...settings.recordNames, ...namesToDelete]),
     ]);
     const plan = planReconcile(group.members, current, settings);
+    // A group read mid-failover may show no primary or two: a plan from it could tear down names that are right.
+    // Nothing is written, scale-in deletions included; only rounds whose batch already landed are counted.
+    const primaries = group.members.filter((member) => member.role === 'primary').map((member) => member.cacheClusterId);
+    if (primaries.length !== 1) {
+      return {
+        replicationGroupId: settings.replicationGroupId,
+        records: currentTargets(current, settings.recordNames),
+        before: before ?? currentTargets(current, settings.recordNames),
+        changes: written,
+        availableReplicas: plan.availableReplicas,
+        deleted,
+        attempts: attempt,
+        deferred: `the group reports ${primaries.length} primary members${primaries.length > 0 ? ` (${primaries.join(', ')})` : ''}, `
+          + 'not exactly one; names left as they are',
+      };
+    }
     const deletions = planDeletion(namesToDelete, current);
     const changes: RecordChange[] = [...plan.changes, ...deletions];
     try {
@@ -86,6 +108,19 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
       attempts: attempt,
     };
   }
+}
+
+/** The given names that exist, with their normalized targets. */
+function currentTargets(current: readonly CurrentRecord[], names: readonly string[]): Record<string, string> {
+  const wanted = new Set(names.map(normalizeRecordName));
+  const targets: Record<string, string> = {};
+  for (const record of current) {
+    const name = normalizeRecordName(record.name);
+    if (wanted.has(name) && !(name in targets)) {
+      targets[name] = normalizeRecordName(record.target);
+    }
+  }
+  return targets;
 }
 
 /** Whether two reads of the group agree on everything the plan uses. */

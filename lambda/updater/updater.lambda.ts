@@ -5,7 +5,7 @@ import { classifyEvent } from './events';
 import { deleteRecords, reconcile, ReconcileResult } from './reconcile';
 import { readSettings } from './settings';
 import { verifyNames, VerifyResult } from './verify';
-import { replicaRecordsPhysicalId } from '../../src/private/contract';
+import { replicaRecordsPhysicalId, replicaSlotNames } from '../../src/private/contract';
 
 const SERVICE_NAME = 'cdk-redis-stable-readers-updater';
 const METRICS_NAMESPACE = 'CdkRedisStableReaders';
@@ -72,13 +72,25 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
         const hostedZoneId = request.hostedZoneId ?? settings.hostedZoneId;
         const ownedNames = request.recordNames ?? settings.recordNames;
         if (request.requestType === 'Delete') {
-          const deleted = await deleteRecords(client, hostedZoneId, ownedNames);
-          logger.info('Replica names deleted', { names: ownedNames, deleted, durationMs: Date.now() - started });
-          return { PhysicalResourceId: request.physicalResourceId ?? replicaRecordsPhysicalId(hostedZoneId) };
+          const physicalResourceId = request.physicalResourceId ?? replicaRecordsPhysicalId(hostedZoneId);
+          // Every slot, not only the current names: a name left beyond them would keep the zone from being deleted.
+          const names = replicaSlotNames(ownedNames);
+          try {
+            const deleted = await deleteRecords(client, hostedZoneId, names);
+            logger.info('Replica names deleted', { names, deleted, durationMs: Date.now() - started });
+          } catch (error) {
+            if (errorName(error) !== 'NoSuchHostedZone') {
+              throw error;
+            }
+            // The zone went first (or by hand): its names went with it, so the Delete is done.
+            logger.info('Hosted zone already gone, nothing to delete', { hostedZoneId, names, durationMs: Date.now() - started });
+          }
+          return { PhysicalResourceId: physicalResourceId };
         }
         const result = await reconcile(client, { ...settings, hostedZoneId, recordNames: ownedNames }, { namesToDelete: request.oldRecordNames });
         logSummary(`custom-resource ${request.requestType}`, result, started);
         // A new zone gives a new physical id, so CloudFormation deletes the names in the old zone.
+        // A deferred reconcile still succeeds: failing would roll the stack back over a transient group state.
         return { PhysicalResourceId: replicaRecordsPhysicalId(hostedZoneId), Data: result.records };
       }
     }
@@ -101,9 +113,14 @@ function publishMetrics(): void {
 function logSummary(trigger: string, result: ReconcileResult, started: number, reasons?: readonly string[]): void {
   metrics.addMetric('RecordChanges', MetricUnit.Count, result.changes);
   metrics.addMetric('AvailableReplicas', MetricUnit.Count, result.availableReplicas);
-  logger.info('Reconcile complete', {
+  if (result.deferred !== undefined) {
+    // Worth an alarm when it persists: the names are not following the group.
+    metrics.addMetric('ReconcileDeferred', MetricUnit.Count, 1);
+  }
+  logger.info(result.deferred === undefined ? 'Reconcile complete' : 'Reconcile deferred', {
     trigger,
     reasons,
+    deferred: result.deferred,
     before: result.before,
     after: result.records,
     changes: result.changes,

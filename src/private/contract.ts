@@ -69,3 +69,25 @@ export function parseRecordNames(value: string | undefined): string[] {
 export function replicaRecordsPhysicalId(hostedZoneId: string): string {
   return `replica-records:${hostedZoneId}`;
 }
+
+/**
+ * The most replica names one construct ever owns: one per replica, and a cluster-mode-disabled group has at most
+ * 5 replicas (aws-facts §2.4). A custom resource Delete sweeps every slot up to this, not only the current names.
+ */
+export const MAX_REPLICA_RECORDS = 5;
+
+/** `replica<digits>.<zone>`: the zone is everything after the leading replica label. */
+const REPLICA_NAME = new RegExp(`^${REPLICA_RECORD_LABEL_PREFIX}\\d+\\.(.+)$`);
+
+/**
+ * Every name the construct may have left in the zones of `recordNames`: the given names, normalized, then
+ * `replica1..replica<MAX_REPLICA_RECORDS>.<zone>` for each zone they live in, without duplicates. A late
+ * reconcile or a scale-in race can leave a slot beyond the current count, and a zone that still holds one
+ * cannot be deleted. A name without a leading `replicaN.` label adds no slots.
+ */
+export function replicaSlotNames(recordNames: readonly string[]): string[] {
+  const names = recordNames.map((name) => normalizeRecordName(name.trim())).filter((name) => name.length > 0);
+  const zones = new Set(names.flatMap((name) => REPLICA_NAME.exec(name)?.[1] ?? []));
+  const slots = [...zones].flatMap((zone) => Array.from({ length: MAX_REPLICA_RECORDS }, (_, offset) => `${replicaRecordLabel(offset + 1)}.${zone}`));
+  return [...new Set([...names, ...slots])];
+}

@@ -26,7 +26,13 @@ import {
   ReplicationGroup,
   TestFailoverCommand,
 } from '@aws-sdk/client-elasticache';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  ResourceRecordSet,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import type {
   CloudFormationCustomResourceDeleteEvent,
   CloudFormationCustomResourceEvent,
@@ -266,11 +272,23 @@ describe('bundled updater against moto', () => {
     expect((await readZoneCnames()).has(nameOf(3))).toBe(false);
   });
 
-  test('8. a custom resource Delete removes every name, and a second Delete succeeds', async () => {
+  test('8. a custom resource Delete removes every name and every slot left beyond them, and a second Delete succeeds', async () => {
+    // GIVEN two names, and replica4 and replica5 left behind (a late reconcile, a scale-in race)
+    await route53.send(new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: {
+        Changes: [4, 5].map((index) => ({
+          Action: 'CREATE',
+          ResourceRecordSet: { Name: nameOf(index), Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: `stale-${index}.example.com` }] },
+        })),
+      },
+    }));
+    expect([...(await readZoneCnames()).keys()].sort()).toEqual([...namesUpTo(2), nameOf(4), nameOf(5)]);
+
     // WHEN CloudFormation deletes the custom resource
     const response = await handler<CustomResourceResponse>(customResourceEvent('Delete', namesUpTo(2)));
 
-    // THEN no replica name is left
+    // THEN no replica name is left, so a construct-created zone can be deleted next
     expect(response).toEqual({ PhysicalResourceId: replicaRecordsPhysicalId(zoneId) });
     expect(await readZoneCnames()).toEqual(new Map());
 
@@ -280,6 +298,17 @@ describe('bundled updater against moto', () => {
     // THEN it succeeds the same way
     expect(again).toEqual({ PhysicalResourceId: replicaRecordsPhysicalId(zoneId) });
     expect(await readZoneCnames()).toEqual(new Map());
+  });
+
+  test('9. a custom resource Delete whose zone is already gone succeeds', async () => {
+    // GIVEN a zone id Route 53 does not know (the zone was deleted first)
+    const goneZoneId = 'Z0GONE0000000000000E2';
+
+    // WHEN
+    const response = await handler<CustomResourceResponse>(customResourceEvent('Delete', namesUpTo(2), undefined, goneZoneId));
+
+    // THEN
+    expect(response).toEqual({ PhysicalResourceId: replicaRecordsPhysicalId(goneZoneId) });
   });
 });
 
@@ -444,10 +473,11 @@ function customResourceEvent(
   requestType: 'Create' | 'Update' | 'Delete',
   names: readonly string[],
   oldNames?: readonly string[],
+  hostedZoneId = zoneId,
 ): CloudFormationCustomResourceEvent {
   const properties = (recordNames: readonly string[]) => ({
     ServiceToken: SERVICE_TOKEN,
-    [ReconcileResourceProps.HOSTED_ZONE_ID]: zoneId,
+    [ReconcileResourceProps.HOSTED_ZONE_ID]: hostedZoneId,
     [ReconcileResourceProps.REPLICA_RECORD_NAMES]: recordNames.join(','),
   });
   const common = {
@@ -463,7 +493,7 @@ function customResourceEvent(
   if (requestType === 'Create') {
     return { ...common, RequestType: 'Create' };
   }
-  const physicalResourceId = replicaRecordsPhysicalId(zoneId);
+  const physicalResourceId = replicaRecordsPhysicalId(hostedZoneId);
   if (requestType === 'Update') {
     const update: CloudFormationCustomResourceUpdateEvent = {
       ...common,

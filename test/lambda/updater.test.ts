@@ -1,5 +1,6 @@
 import './fixtures/silence-powertools';
 import 'aws-sdk-client-mock-jest';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import {
   Change,
@@ -23,9 +24,11 @@ import {
 import { change, cname, FakeHostedZone, FakeRecord, replace } from './fixtures/route53';
 import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixtures/route53-wire';
 import { RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
-import { ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
-import { MAX_PLAN_ATTEMPTS } from '../../lambda/updater/reconcile';
+import { createUpdaterAws, ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
+import { MAX_PLAN_ATTEMPTS, reconcile } from '../../lambda/updater/reconcile';
+import { readSettings } from '../../lambda/updater/settings';
 import { handler, setUpdaterAws } from '../../lambda/updater/updater.lambda';
+import { MAX_REPLICA_RECORDS } from '../../src/private/contract';
 
 const elastiCache = mockClient(ElastiCacheClient);
 let route53: AwsClientStub<Route53Client> = mockClient(Route53Client);
@@ -629,6 +632,155 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     // THEN
     expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID });
     expect(route53).toHaveReceivedCommandTimes(ListResourceRecordSetsCommand, 1);
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+});
+
+describe('custom resource Delete sweeps every replica slot', () => {
+  test('names beyond the current count, up to MAX_REPLICA_RECORDS, are deleted too, each with its live value and TTL', async () => {
+    // GIVEN two names now, but a late reconcile left replica3 and a scale-in race left replica5 (with another TTL);
+    // a construct-created zone that still holds either cannot be deleted (HostedZoneNotEmpty)
+    const { zone } = given(AS_CREATED, [
+      ...namesOnReplicas(),
+      cname(recordName(3), nodeAddress('sessions-003'), TTL),
+      cname(recordName(MAX_REPLICA_RECORDS), nodeAddress('sessions-002'), 60),
+      cname('replica2-old.cache.internal', 'legacy.example.com', TTL),
+    ]);
+
+    // WHEN
+    const result = await handler(deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2))));
+
+    // THEN one batch; replica4 does not exist and is skipped; a record the construct does not own stays
+    expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID });
+    expect(changeRequests()).toEqual([changeRequest([
+      change('DELETE', recordName(1), nodeAddress('sessions-002'), TTL),
+      change('DELETE', recordName(2), nodeAddress('sessions-003'), TTL),
+      change('DELETE', recordName(3), nodeAddress('sessions-003'), TTL),
+      change('DELETE', recordName(5), nodeAddress('sessions-002'), 60),
+    ], DELETE_COMMENT)]);
+    expect(zone.cnames()).toEqual({ 'replica2-old.cache.internal': 'legacy.example.com' });
+  });
+
+  test('a Delete whose zone is already gone succeeds without a change batch', async () => {
+    // GIVEN the zone in the properties no longer exists (deleted first, or by hand): Route 53 answers NoSuchHostedZone
+    given(AS_CREATED, namesOnReplicas());
+    const goneZone = 'Z9GONEZONE00000000000';
+
+    // WHEN
+    const result = await handler(deleteEvent(`replica-records:${goneZone}`, replicaRecordsProps(goneZone, recordNames(2))));
+
+    // THEN the names went with the zone, so the resource is deleted
+    expect(result).toStrictEqual({ PhysicalResourceId: `replica-records:${goneZone}` });
+    expect(route53.commandCalls(ListResourceRecordSetsCommand).map((call) => call.args[0].input.HostedZoneId)).toEqual([goneZone]);
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+});
+
+describe('a transitional group view: no write unless exactly one member is primary (aws-facts §2.4)', () => {
+  /** Two members report primary: 002 already promoted, 001 not demoted yet. */
+  const TWO_PRIMARIES: FakeNode[] = [
+    { id: 'sessions-001', role: 'primary' },
+    { id: 'sessions-002', role: 'primary' },
+    { id: 'sessions-003', role: 'replica' },
+  ];
+  /** No member reports primary, and 003 is not available. */
+  const NO_PRIMARY: FakeNode[] = [
+    { id: 'sessions-001' },
+    { id: 'sessions-002', role: 'replica' },
+    { id: 'sessions-003', role: 'replica', status: 'modifying' },
+  ];
+
+  test.each([
+    ['two members report primary', TWO_PRIMARIES, 'the group reports 2 primary members (sessions-001, sessions-002), not exactly one; names left as they are'],
+    ['no member reports primary', NO_PRIMARY, 'the group reports 0 primary members, not exactly one; names left as they are'],
+  ])('%s: the reconcile is deferred, writing nothing', async (_, nodes, reason) => {
+    // GIVEN names on 002 and 003; a plan from this view would move a name (off 002, or off the unavailable 003)
+    const { zone } = given(nodes, namesOnReplicas());
+    const names = { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') };
+
+    // WHEN
+    const result = await reconcile(createUpdaterAws(), readSettings(process.env));
+
+    // THEN the names as they are, and why
+    expect(result).toMatchObject({ records: names, before: names, changes: 0, deleted: [], attempts: 1, deferred: reason });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(zone.cnames()).toEqual(names);
+  });
+
+  test('the handler answers the names as they are and records a ReconcileDeferred metric', async () => {
+    // GIVEN
+    given(TWO_PRIMARIES, namesOnReplicas());
+    const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
+
+    // WHEN
+    const result = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN the usual three keys; the next notification or the schedule converges
+    expect(result).toStrictEqual({
+      replicationGroupId: RG,
+      records: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') },
+      changes: 0,
+    });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(addMetric).toHaveBeenCalledWith('ReconcileDeferred', MetricUnit.Count, 1);
+  });
+
+  test('a reconcile with exactly one primary records no ReconcileDeferred metric', async () => {
+    // GIVEN
+    given(AFTER_FAILOVER, namesOnReplicas());
+    const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
+
+    // WHEN
+    await handler(scheduledEvent());
+
+    // THEN
+    expect(addMetric.mock.calls.map(([name]) => name)).toEqual(['RecordChanges', 'AvailableReplicas']);
+  });
+
+  test('a group that turns transitional after a batch landed: the next round defers, counting only what landed', async () => {
+    // GIVEN after a failover, the group shows two primaries by the time the re-read after our batch comes
+    const { group, zone } = given(AFTER_FAILOVER, namesOnReplicas());
+    zone.beforeNextChange(() => group.nodes = TWO_PRIMARIES);
+
+    // WHEN
+    const result = await reconcile(createUpdaterAws(), readSettings(process.env));
+
+    // THEN replica1 moved in the first round; the second round wrote nothing
+    const after = { [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') };
+    expect(changeRequests()).toEqual([changeRequest(replica1OffThePromotedNode())]);
+    expect(result).toMatchObject({ records: after, changes: 1, attempts: 2, deferred: expect.stringContaining('2 primary members') });
+    expect(zone.cnames()).toEqual(after);
+  });
+
+  test('a custom resource Update that scales in still succeeds, deleting nothing, with the names as they are', async () => {
+    // GIVEN names 3 -> 2 while two members report primary
+    const { zone } = given(TWO_PRIMARIES, [...namesOnReplicas(), cname(recordName(3), nodeAddress('sessions-001'), TTL)]);
+
+    // WHEN
+    const result = await handler(updateEvent(
+      PHYSICAL_ID,
+      replicaRecordsProps(ZONE_ID, recordNames(2)),
+      replicaRecordsProps(ZONE_ID, recordNames(3)),
+    ));
+
+    // THEN failing would roll the stack back over a transient state; replica3 is left to the Delete's slot sweep
+    expect(result).toStrictEqual({
+      PhysicalResourceId: PHYSICAL_ID,
+      Data: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') },
+    });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(zone.get(recordName(3))).toBeDefined();
+  });
+
+  test('a custom resource Create on an empty zone still succeeds, with no names yet', async () => {
+    // GIVEN
+    given(NO_PRIMARY);
+
+    // WHEN
+    const result = await handler(createEvent(replicaRecordsProps(ZONE_ID, recordNames(2))));
+
+    // THEN the schedule seeds them once the group settles
+    expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID, Data: {} });
     expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
   });
 });

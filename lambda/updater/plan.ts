@@ -164,7 +164,7 @@ function indexCurrentRecords(current: readonly CurrentRecord[]): Map<string, Liv
 }
 
 /** Compares cache cluster ids as plain strings, so the order never depends on the locale. */
-function compareIds(left: string, right: string): number {
+export function compareIds(left: string, right: string): number {
   if (left < right) return -1;
   if (left > right) return 1;
   return 0;

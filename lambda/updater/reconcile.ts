@@ -1,5 +1,5 @@
 import { errorName, GroupState, UpdaterAws } from './aws';
-import { conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
+import { compareIds, conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
 import type { UpdaterSettings } from './settings';
 import { normalizeRecordName } from '../../src/private/contract';
 
@@ -85,9 +85,7 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
       }
       throw error;
     }
-    before ??= Object.fromEntries(current
-      .filter((record) => settings.recordNames.includes(record.name))
-      .map((record) => [record.name, record.target]));
+    before ??= currentTargets(current, settings.recordNames);
     written += changes.length;
     deleted.push(...deletions.map((change) => change.name));
     // The batch is conditional on the records it touches, not on the group. A plan made from a group read before
@@ -126,7 +124,7 @@ function currentTargets(current: readonly CurrentRecord[], names: readonly strin
 /** Whether two reads of the group agree on everything the plan uses. */
 function sameGroup(left: GroupState, right: GroupState): boolean {
   const key = (group: GroupState) => JSON.stringify([...group.members]
-    .sort((a, b) => (a.cacheClusterId < b.cacheClusterId ? -1 : a.cacheClusterId > b.cacheClusterId ? 1 : 0))
+    .sort((a, b) => compareIds(a.cacheClusterId, b.cacheClusterId))
     .map((member) => [member.cacheClusterId, member.role ?? null, member.address ?? null, member.available]));
   return key(left) === key(right);
 }

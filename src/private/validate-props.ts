@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { MAX_REPLICA_RECORDS } from './contract';
 import { parameterGroupFamily, supportedEngineVersions, supportsTransitEncryptionMode } from './engine-versions';
 import { CacheEngine } from '../engine';
 import { TransitEncryptionMode } from '../options';
@@ -8,7 +9,7 @@ import { TransitEncryptionMode } from '../options';
 /** Bounds that props are checked against, shared with the docs and the tests. */
 export const Limits = {
   MIN_REPLICAS: 1,
-  MAX_REPLICAS: 5,
+  MAX_REPLICAS: MAX_REPLICA_RECORDS,
   MIN_RECORD_TTL_SECONDS: 1,
   MAX_RECORD_TTL_SECONDS: 300,
   /** Above this, clients can keep reading from a promoted primary for a long time after a failover. */

@@ -86,6 +86,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The real-AWS integ test (see CDK_DEV).
     `@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`,
     '@aws-cdk/integ-runner@2.197.10',
+    // The data-plane lab (test/dataplane): real clients and a small DNS server.
+    'ioredis@^5',
+    'dns-packet@^5',
+    '@types/dns-packet',
   ],
 
   jestOptions: {

@@ -12,11 +12,22 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CacheEngine } from './engine';
 import { NoReplicaFallback, TransitEncryptionMode } from './options';
+import { Claim, findConflicts, recordClaim } from './private/app-registry';
 import { normalizeRecordName, replicaRecordLabel } from './private/contract';
-import { DEFAULT_ENGINE_VERSIONS, parameterGroupFamily, supportsTransitEncryptionMode } from './private/engine-versions';
+import {
+  DEFAULT_ENGINE_VERSIONS,
+  EngineVersion,
+  isKnownEngineVersion,
+  knownEngineVersions,
+  LogType,
+  parameterGroupFamily,
+  parseEngineVersion,
+  supportedLogTypes,
+  supportsTransitEncryptionMode,
+} from './private/engine-versions';
 import { suppressNagFindings } from './private/nag-suppressions';
 import { Updater } from './private/updater';
-import { Limits, validateProps } from './private/validate-props';
+import { defaultSubnetSelection, Limits, validateProps } from './private/validate-props';
 
 /** Properties of {@link ReplicatedRedisWithStableReaders}. */
 export interface ReplicatedRedisWithStableReadersProps {
@@ -249,8 +260,6 @@ export interface ReplicatedRedisWithStableReadersProps {
 }
 
 const DEFAULT_CACHE_NODE_TYPE = 'cache.m7g.large';
-/** Zones given as `hostedZone`, by the construct using them: two groups in one zone would fight over `replica1`. */
-const ZONE_USERS = new WeakMap<object, string>();
 const DEFAULT_PORT = 6379;
 const WARNING_PREFIX = 'cdk-redis-stable-readers';
 
@@ -333,6 +342,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const replicationGroupId = props.replicationGroupId ?? this.defaultReplicationGroupId();
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
+    const cacheNodeType = props.cacheNodeType ?? DEFAULT_CACHE_NODE_TYPE;
 
     const failures = validateProps({
       replicas,
@@ -351,20 +361,20 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       snapshotRetentionLimit,
       replicationGroupId: props.replicationGroupId,
       reconcileInterval,
-      hasParameters: props.parameters !== undefined,
+      parameters: props.parameters,
+      cacheNodeType,
+      snapshotWindow: props.snapshotWindow,
+      preferredMaintenanceWindow: props.preferredMaintenanceWindow,
     });
-    const zoneUser = props.hostedZone && ZONE_USERS.get(props.hostedZone);
-    if (zoneUser) {
-      failures.push('hostedZone must be used by one ReplicatedRedisWithStableReaders only (the names replica1, primary and reader would collide), '
-        + `got ${props.hostedZone!.node.path}, already used by ${zoneUser}`);
-    }
+    const claim = this.claim(props, replicationGroupId);
+    failures.push(...this.conflicts(props, claim));
     if (failures.length > 0) {
       throw new Error(`Invalid ReplicatedRedisWithStableReaders props at ${this.node.path}:\n${failures.map((failure) => `- ${failure}`).join('\n')}`);
     }
-    if (props.hostedZone) {
-      ZONE_USERS.set(props.hostedZone, this.node.path);
-    }
-    this.warnAboutRiskySettings(props, recordTtl, transitEncryption);
+    recordClaim(this, claim);
+    // Valid from here on: a literal version parses; a token is a Valkey version (the rules refuse a Redis OSS token).
+    const version: EngineVersion | undefined = parseEngineVersion(engine, engineVersion);
+    this.warnAboutRiskySettings(props, recordTtl, transitEncryption, version);
 
     this.replicationGroupId = replicationGroupId;
     this.port = port;
@@ -379,19 +389,19 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     this.connections = new ec2.Connections({ securityGroups, defaultPort: ec2.Port.tcp(port) });
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
       description: `Private subnets of ${this.node.path}`,
-      subnetIds: props.vpc.selectSubnets(props.vpcSubnets ?? this.defaultSubnets(props.vpc)).subnetIds,
+      subnetIds: props.vpc.selectSubnets(props.vpcSubnets ?? defaultSubnetSelection(props.vpc)).subnetIds,
     });
 
     // Notifications: unencrypted on purpose, since ElastiCache stops publishing to an SSE-KMS topic.
     this.notificationTopic = props.notificationTopic ?? this.createNotificationTopic();
 
     const parameterGroup = props.parameters && new elasticache.CfnParameterGroup(this, 'ParameterGroup', {
-      cacheParameterGroupFamily: parameterGroupFamily(engine, engineVersion)!,
+      cacheParameterGroupFamily: parameterGroupFamily(version!),
       description: `Parameters of ${this.node.path}`,
       properties: props.parameters,
     });
 
-    const authToken = this.authToken(props, transitEncryption);
+    const authToken = this.authToken(props, transitEncryption, removalPolicy);
     this.authSecret = authToken;
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
@@ -399,7 +409,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       replicationGroupDescription: props.description ?? `Replicated cache with stable reader names (${this.node.path})`,
       engine,
       engineVersion,
-      cacheNodeType: props.cacheNodeType ?? DEFAULT_CACHE_NODE_TYPE,
+      cacheNodeType,
       clusterMode: 'disabled',
       numCacheClusters: replicas + 1,
       automaticFailoverEnabled: true,
@@ -412,7 +422,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       kmsKeyId: props.atRestEncryptionKey?.keyArn,
       transitEncryptionEnabled: transitEncryption,
       // Redis OSS before 7 has no TransitEncryptionMode: TLS is simply required there.
-      transitEncryptionMode: transitEncryption && supportsTransitEncryptionMode(engine, engineVersion)
+      transitEncryptionMode: transitEncryption && (version === undefined || supportsTransitEncryptionMode(version))
         ? (props.transitEncryptionMode ?? TransitEncryptionMode.REQUIRED)
         : undefined,
       authToken: authToken?.secretValue.unsafeUnwrap(),
@@ -422,12 +432,16 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       preferredMaintenanceWindow: props.preferredMaintenanceWindow,
       autoMinorVersionUpgrade: props.autoMinorVersionUpgrade ?? true,
       notificationTopicArn: this.notificationTopic.topicArn,
-      logDeliveryConfigurations: [
-        this.logDelivery('slow-log', 'SlowLog', logRetention, removalPolicy),
-        this.logDelivery('engine-log', 'EngineLog', logRetention, removalPolicy),
-      ],
+      logDeliveryConfigurations: this.logDeliveries(version, logRetention, removalPolicy),
     });
     this.replicationGroup.applyRemovalPolicy(removalPolicy);
+    if (removalPolicy === RemovalPolicy.RETAIN) {
+      // A retained group keeps using these, so deleting them would fail the stack's deletion
+      // (CacheSubnetGroupInUse, InvalidCacheParameterGroupState, DependencyViolation): keep them with it.
+      for (const resource of [subnetGroup, parameterGroup, props.securityGroups ? undefined : this.securityGroup]) {
+        resource?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      }
+    }
     if (!props.notificationTopic) {
       // ElastiCache marks a topic it cannot publish to inactive for good, so the policy must exist first.
       this.replicationGroup.node.addDependency(this.notificationTopic);
@@ -549,8 +563,42 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     return /^[a-z]/.test(unique) ? unique : `r${unique}`.slice(0, Limits.MAX_REPLICATION_GROUP_ID_LENGTH);
   }
 
-  private defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
-    return vpc.privateSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  /** What this construct takes for itself in the app: its zone, its zone name in the VPC, its replication group id. */
+  private claim(props: ReplicatedRedisWithStableReadersProps, replicationGroupId: string): Claim {
+    let zoneName: string | undefined;
+    try {
+      zoneName = props.hostedZone?.zoneName ?? props.zoneName ?? `${replicationGroupId}.cache.internal`;
+    } catch {
+      zoneName = undefined; // an import without a name: the rules report it
+    }
+    const stack = Stack.of(this);
+    return {
+      zone: props.hostedZone,
+      vpcId: props.vpc.vpcId,
+      zoneName: zoneName === undefined || Token.isUnresolved(zoneName) ? undefined : normalizeRecordName(zoneName),
+      account: stack.account,
+      region: stack.region,
+      replicationGroupId,
+    };
+  }
+
+  /** What another construct of this app already holds; each would fail at deploy. */
+  private conflicts(props: ReplicatedRedisWithStableReadersProps, claim: Claim): string[] {
+    const found = findConflicts(this, claim);
+    const failures: string[] = [];
+    if (found.zone) {
+      failures.push('hostedZone must be used by one ReplicatedRedisWithStableReaders only (the names replica1, primary and reader would collide), '
+        + `got ${props.hostedZone!.node.path}, already used by ${found.zone}`);
+    } else if (found.zoneNameInVpc) {
+      // Route 53 refuses a second private zone of one name in one VPC (ConflictingDomainExists); with a given zone the names would collide.
+      const prop = props.hostedZone ? 'hostedZone' : props.zoneName !== undefined ? 'zoneName' : 'zoneName (by default <replicationGroupId>.cache.internal)';
+      failures.push(`${prop} must name a zone no other ReplicatedRedisWithStableReaders uses in the same VPC, got '${claim.zoneName}', already used by ${found.zoneNameInVpc}`);
+    }
+    if (found.replicationGroupId) {
+      // A replication group id is unique per account and Region: the second CreateReplicationGroup fails (ReplicationGroupAlreadyExists).
+      failures.push(`replicationGroupId must be unique in the account and Region, got '${claim.replicationGroupId}', already used by ${found.replicationGroupId}`);
+    }
+    return failures;
   }
 
   private createNotificationTopic(): sns.Topic {
@@ -570,7 +618,11 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     return topic;
   }
 
-  private authToken(props: ReplicatedRedisWithStableReadersProps, transitEncryption: boolean): secretsmanager.ISecret | undefined {
+  private authToken(
+    props: ReplicatedRedisWithStableReadersProps,
+    transitEncryption: boolean,
+    groupRemovalPolicy: RemovalPolicy,
+  ): secretsmanager.ISecret | undefined {
     if (props.authTokenSecret) {
       return props.authTokenSecret;
     }
@@ -585,6 +637,9 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
         excludePunctuation: true,
       },
     });
+    // A group kept after the stack (RETAIN) or restorable from its final snapshot (SNAPSHOT) is reachable only with
+    // its token, so the secret stays too; Secrets Manager has no snapshot, so SNAPSHOT retains it.
+    secret.applyRemovalPolicy(groupRemovalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
     suppressNagFindings(secret, [{
       id: 'AwsSolutions-SMG4',
       reason: 'Rotating an ElastiCache AUTH token needs ModifyReplicationGroup with a ROTATE then SET strategy and client coordination; Secrets Manager rotation alone would lock clients out.',
@@ -592,8 +647,21 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     return secret;
   }
 
+  /** One delivery (and log group) per log type the engine version supports; none for Redis OSS before 6.0. */
+  private logDeliveries(
+    version: EngineVersion | undefined,
+    retention: logs.RetentionDays,
+    groupRemovalPolicy: RemovalPolicy,
+  ): elasticache.CfnReplicationGroup.LogDeliveryConfigurationRequestProperty[] | undefined {
+    // A token version is a Valkey one (the rules refuse a Redis OSS token), and every Valkey version has both logs.
+    const types: LogType[] = version ? supportedLogTypes(version) : ['slow-log', 'engine-log'];
+    const ids: Record<LogType, string> = { 'slow-log': 'SlowLog', 'engine-log': 'EngineLog' };
+    const deliveries = types.map((logType) => this.logDelivery(logType, ids[logType], retention, groupRemovalPolicy));
+    return deliveries.length > 0 ? deliveries : undefined;
+  }
+
   private logDelivery(
-    logType: string,
+    logType: LogType,
     id: string,
     retention: logs.RetentionDays,
     groupRemovalPolicy: RemovalPolicy,
@@ -614,8 +682,19 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     };
   }
 
-  private warnAboutRiskySettings(props: ReplicatedRedisWithStableReadersProps, recordTtl: Duration, transitEncryption: boolean): void {
+  private warnAboutRiskySettings(
+    props: ReplicatedRedisWithStableReadersProps,
+    recordTtl: Duration,
+    transitEncryption: boolean,
+    version?: EngineVersion,
+  ): void {
     const annotations = Annotations.of(this);
+    if (version && !isKnownEngineVersion(version)) {
+      annotations.addWarningV2(`${WARNING_PREFIX}:unknownEngineVersion`,
+        `engineVersion '${version.text}' is not one this release knows for ${version.engine} (${knownEngineVersions(version.engine).join(', ')}): `
+        + `the parameter group family is taken as '${parameterGroupFamily(version)}' and log delivery as `
+        + `${supportedLogTypes(version).join(' and ') || 'none'}. Check that ElastiCache offers the version.`);
+    }
     if (!transitEncryption) {
       annotations.addWarningV2(`${WARNING_PREFIX}:transitEncryptionDisabled`,
         'transitEncryption is false: traffic is plain text and no AUTH token or RBAC protects the cache. Leave it on unless every client is inside a trusted network.');

@@ -6,36 +6,105 @@ export const DEFAULT_ENGINE_VERSIONS: Record<CacheEngine, string> = {
   [CacheEngine.REDIS]: '7.1',
 };
 
-/** Every engine version ElastiCache offers for a cluster-mode-disabled group, with its parameter group family. */
-const PARAMETER_GROUP_FAMILIES: Record<CacheEngine, Record<string, string>> = {
-  [CacheEngine.VALKEY]: {
-    '7.2': 'valkey7',
-    '8.0': 'valkey8',
-    '8.1': 'valkey8',
-    '8.2': 'valkey8',
-    '9.0': 'valkey9',
-  },
-  [CacheEngine.REDIS]: {
-    '4.0.10': 'redis4.0',
-    '5.0.6': 'redis5.0',
-    '6.0': 'redis6.x',
-    '6.2': 'redis6.x',
-    '7.0': 'redis7',
-    '7.1': 'redis7',
-  },
+/**
+ * The engine versions ElastiCache offered for a cluster-mode-disabled group when this release was made, oldest first.
+ * A version not listed here still works (with a warning) when its parameter group family can be derived.
+ *
+ * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html
+ */
+const KNOWN_ENGINE_VERSIONS: Record<CacheEngine, string[]> = {
+  [CacheEngine.VALKEY]: ['7.2', '8.0', '8.1', '8.2', '9.0'],
+  [CacheEngine.REDIS]: ['4.0.10', '5.0.6', '6.0', '6.2', '7.0', '7.1'],
 };
 
-/** The versions ElastiCache offers for `engine`, oldest first. */
-export function supportedEngineVersions(engine: CacheEngine): string[] {
-  return Object.keys(PARAMETER_GROUP_FAMILIES[engine] ?? {});
+/** `major.minor` or `major.minor.patch`, digits only: the form ElastiCache's versions take. */
+const VERSION_FORM = /^(\d+)\.(\d+)(?:\.(\d+))?$/;
+
+/** An engine version split into numbers. */
+export interface EngineVersion {
+  readonly engine: CacheEngine;
+  /** As the user wrote it; this is what the template gets. */
+  readonly text: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
 }
 
-/** The parameter group family of an engine version, or undefined when the pair does not exist. */
-export function parameterGroupFamily(engine: CacheEngine, engineVersion: string): string | undefined {
-  return PARAMETER_GROUP_FAMILIES[engine]?.[engineVersion];
+/** The version's numbers, or undefined when it is not `digits.digits[.digits]`. */
+export function parseEngineVersion(engine: CacheEngine, text: string): EngineVersion | undefined {
+  const match = VERSION_FORM.exec(text);
+  if (!match) {
+    return undefined;
+  }
+  return { engine, text, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3] ?? 0) };
 }
 
-/** Whether the engine version supports `TransitEncryptionMode` (Redis OSS 7 and later, every Valkey). */
-export function supportsTransitEncryptionMode(engine: CacheEngine, engineVersion: string): boolean {
-  return engine === CacheEngine.VALKEY || Number.parseFloat(engineVersion) >= 7;
+function compare(a: EngineVersion, b: EngineVersion): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+/** Whether `version` is at least `major.minor`. */
+function atLeast(version: EngineVersion, major: number, minor: number): boolean {
+  return version.major > major || (version.major === major && version.minor >= minor);
+}
+
+/** The versions this release knows for `engine`, oldest first. */
+export function knownEngineVersions(engine: CacheEngine): string[] {
+  return [...(KNOWN_ENGINE_VERSIONS[engine] ?? [])];
+}
+
+/** Whether this release knows the version (so no warning is due). */
+export function isKnownEngineVersion(version: EngineVersion): boolean {
+  return knownEngineVersions(version.engine).includes(version.text);
+}
+
+/** Whether the version is older than every version ElastiCache still offers for its engine (it cannot be a new release). */
+export function isOlderThanKnown(version: EngineVersion): boolean {
+  const oldest = parseEngineVersion(version.engine, knownEngineVersions(version.engine)[0]);
+  return oldest !== undefined && compare(version, oldest) < 0;
+}
+
+/**
+ * The parameter group family of an engine version, derived from its numbers, so a version AWS ships after this
+ * release gets one too: Valkey `valkey<major>`; Redis OSS 7 and later `redis<major>`, 6.x `redis6.x`, before 6
+ * `redis<major>.<minor>` (`redis4.0`, `redis5.0`).
+ *
+ * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheParameterGroup.html
+ */
+export function parameterGroupFamily(version: EngineVersion): string {
+  if (version.engine === CacheEngine.VALKEY) {
+    return `valkey${version.major}`;
+  }
+  if (version.major >= 7) {
+    return `redis${version.major}`;
+  }
+  return version.major === 6 ? 'redis6.x' : `redis${version.major}.${version.minor}`;
+}
+
+/** Whether the version supports `TransitEncryptionMode` (Redis OSS 7.0 and later, every Valkey). */
+export function supportsTransitEncryptionMode(version: EngineVersion): boolean {
+  return version.engine === CacheEngine.VALKEY || atLeast(version, 7, 0);
+}
+
+/** ElastiCache's log types, in the order the construct renders them. */
+export type LogType = 'slow-log' | 'engine-log';
+
+/**
+ * The log types ElastiCache can deliver for the version: every Valkey version has both; Redis OSS has the slow
+ * log from 6.0 and the engine log from 6.2. Asking for more fails at deploy with `InvalidParameterValue`.
+ *
+ * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html
+ */
+export function supportedLogTypes(version: EngineVersion): LogType[] {
+  if (version.engine === CacheEngine.VALKEY) {
+    return ['slow-log', 'engine-log'];
+  }
+  const types: LogType[] = [];
+  if (atLeast(version, 6, 0)) {
+    types.push('slow-log');
+  }
+  if (atLeast(version, 6, 2)) {
+    types.push('engine-log');
+  }
+  return types;
 }

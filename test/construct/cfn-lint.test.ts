@@ -16,6 +16,11 @@ const IGNORED_WARNINGS: Record<string, string> = {
 const CONFIGURATIONS: Record<string, PropsFactory> = {
   'valkey-defaults': () => ({}),
   'redis-7-1': () => ({ engine: CacheEngine.REDIS, engineVersion: '7.1' }),
+  // No log delivery (Redis OSS before 6.0 has none) and no TransitEncryptionMode: the template must still be valid.
+  'redis-5-0-6': () => ({ engine: CacheEngine.REDIS, engineVersion: '5.0.6', parameters: { 'maxmemory-policy': 'allkeys-lru' } }),
+  // Slow log only.
+  'redis-6-0': () => ({ engine: CacheEngine.REDIS, engineVersion: '6.0' }),
+  'windows': () => ({ snapshotWindow: '23:30-00:30', preferredMaintenanceWindow: 'sun:05:00-sun:06:00' }),
   'replicas-1': () => ({ replicas: 1 }),
   'replicas-5': () => ({ replicas: 5 }),
   'tls-off': () => ({ transitEncryption: false }),

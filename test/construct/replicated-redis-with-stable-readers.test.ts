@@ -124,6 +124,32 @@ describe('replication group', () => {
     }
   });
 
+  test.each([
+    [undefined, 'Retain'],
+    [RemovalPolicy.SNAPSHOT, 'Retain'],
+    [RemovalPolicy.RETAIN, 'Retain'],
+    [RemovalPolicy.DESTROY, 'Delete'],
+  ])('the generated AUTH token follows removalPolicy %s with DeletionPolicy %s', (removalPolicy, expected) => {
+    // A retained group, or one restored from its final snapshot, is reachable only with its token; Secrets Manager
+    // has no snapshot, so SNAPSHOT retains the secret.
+    const { template } = synth({ removalPolicy });
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets.map((secret) => [secret.DeletionPolicy, secret.UpdateReplacePolicy])).toEqual([[expected, expected]]);
+  });
+
+  test.each([
+    [RemovalPolicy.SNAPSHOT, 'Delete'],
+    [RemovalPolicy.RETAIN, 'Retain'],
+  ])('with removalPolicy %s, what the group uses (subnet group, parameter group, security group) has DeletionPolicy %s', (removalPolicy, expected) => {
+    // Deleting them under a retained group fails: CacheSubnetGroupInUse, InvalidCacheParameterGroupState, DependencyViolation.
+    const { template } = synth({ removalPolicy, parameters: { 'maxmemory-policy': 'allkeys-lru' } });
+    for (const type of ['AWS::ElastiCache::SubnetGroup', 'AWS::ElastiCache::ParameterGroup', 'AWS::EC2::SecurityGroup']) {
+      const resources = Object.entries(template.findResources(type)).filter(([id]) => id.startsWith('Cache'));
+      expect(resources.map(([id, resource]) => [id, resource.DeletionPolicy ?? 'Delete'])).toEqual(resources.map(([id]) => [id, expected]));
+      expect(resources.length).toBeGreaterThan(0);
+    }
+  });
+
   test('slow-log and engine-log go to CloudWatch Logs log groups with a retention', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {

@@ -1,0 +1,65 @@
+/** The events AWS delivers to the updater, shaped as Lambda receives them. */
+import type { CloudFormationCustomResourceCreateEvent, ScheduledEvent, SNSEvent } from 'aws-lambda';
+import { ReconcileResourceProps } from '../../src/private/contract';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+
+/** What custom_resources.Provider passes on when CloudFormation creates the names (a deployment). */
+export function customResourceCreateEvent(hostedZoneId: string, names: readonly string[]): CloudFormationCustomResourceCreateEvent {
+  const serviceToken = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:lab-provider-on-event`;
+  return {
+    RequestType: 'Create',
+    ServiceToken: serviceToken,
+    ResponseURL: '...',
+    StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/lab/00000000-0000-0000-0000-000000000000`,
+    RequestId: 'lab-create',
+    LogicalResourceId: 'ReplicaRecords',
+    ResourceType: 'Custom::ReplicaRecords',
+    ResourceProperties: {
+      ServiceToken: serviceToken,
+      [ReconcileResourceProps.HOSTED_ZONE_ID]: hostedZoneId,
+      [ReconcileResourceProps.REPLICA_RECORD_NAMES]: names.join(','),
+    },
+  };
+}
+
+/** One ElastiCache notification as SNS delivers it, e.g. `{ 'ElastiCache:FailoverComplete': '<group id>' }`. */
+export function snsEvent(message: Record<string, string>): SNSEvent {
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:lab-events`;
+  return {
+    Records: [{
+      EventSource: 'aws:sns',
+      EventVersion: '1.0',
+      EventSubscriptionArn: `${topicArn}:00000000-0000-0000-0000-000000000000`,
+      Sns: {
+        Type: 'Notification',
+        MessageId: `lab-${Date.now()}`,
+        TopicArn: topicArn,
+        Subject: 'ElastiCache Notification',
+        Message: JSON.stringify(message),
+        Timestamp: new Date().toISOString(),
+        SignatureVersion: '1',
+        Signature: 'lab',
+        SigningCertUrl: 'https://127.0.0.1/unused.pem',
+        UnsubscribeUrl: 'https://127.0.0.1/unused',
+        MessageAttributes: {},
+      },
+    }],
+  };
+}
+
+/** The EventBridge schedule's event. */
+export function scheduledEvent(): ScheduledEvent {
+  return {
+    'version': '0',
+    'id': `lab-${Date.now()}`,
+    'detail-type': 'Scheduled Event',
+    'source': 'aws.events',
+    'account': ACCOUNT,
+    'time': new Date().toISOString(),
+    'region': REGION,
+    'resources': [`arn:aws:events:${REGION}:${ACCOUNT}:rule/lab-schedule`],
+    'detail': {},
+  };
+}

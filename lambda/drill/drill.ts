@@ -84,9 +84,9 @@ export async function runDrill(aws: DrillAws, target: DrillTarget, options: Dril
     return { ok: false, message: `Names are wrong before the drill, so it did not fail over: ${describeProblems(checkBefore)}`, timeline: [], finalCheck: checkBefore };
   }
   const primaryBefore = primaryOf(groupBefore);
-  // With no replica available, verifyNames accepts a name anywhere (the fallback), even on the new primary. So the
+  // With no replica serving, verifyNames accepts a name anywhere (the fallback), even on the new primary. So the
   // drill also waits until as many replicas serve as before, which makes the check demand names on replicas again.
-  const replicasBefore = checkBefore.availableReplicas;
+  const replicasBefore = checkBefore.servingReplicas;
   const targetsBefore = new Map(checkBefore.names.map((name) => [name.name, name.cacheClusterId]));
 
   const started = Date.now();
@@ -113,20 +113,20 @@ export async function runDrill(aws: DrillAws, target: DrillTarget, options: Dril
         record('name-repointed', `${name.name}: ${targetsBefore.get(name.name)} -> ${name.cacheClusterId ?? 'nothing'}`);
       }
     }
-    if (primaryChanged && check.ok && check.availableReplicas >= replicasBefore) {
-      record('all-names-correct', `${check.names.length} name(s) on ${check.availableReplicas} available replica(s)`);
+    if (primaryChanged && check.ok && check.servingReplicas >= replicasBefore) {
+      record('all-names-correct', `${check.names.length} name(s) on ${check.servingReplicas} serving replica(s)`);
       return { ok: true, message: `Every name followed the failover in ${(Date.now() - started) / 1000} s`, timeline, finalCheck: check };
     }
     const correct = check.names.filter((name) => !name.problem).length;
     options.onProgress?.(`${Math.round((Date.now() - started) / 1000)} s: primary ${primaryNow ?? 'unknown'}${primaryChanged ? '' : ' (not changed yet)'}, `
-      + `${correct}/${check.names.length} names correct, ${check.availableReplicas}/${replicasBefore} replicas available`);
+      + `${correct}/${check.names.length} names correct, ${check.servingReplicas}/${replicasBefore} replicas serving`);
     await sleep(options.pollIntervalMs);
   }
   const why = !primaryChanged
     ? `the primary is still ${primaryBefore}`
     : !last.ok
       ? `names still wrong: ${describeProblems(last)}`
-      : `only ${last.availableReplicas} of ${replicasBefore} replica(s) available again`;
+      : `only ${last.servingReplicas} of ${replicasBefore} replica(s) serving again`;
   return { ok: false, message: `Timed out after ${options.timeoutMs / 1000} s: ${why}`, timeline, finalCheck: last };
 }
 

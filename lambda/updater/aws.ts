@@ -53,23 +53,24 @@ async function readGroup(client: ElastiCacheClient, replicationGroupId: string):
   }
   const nodeGroupMembers = (group.NodeGroups ?? []).flatMap((nodeGroup) => nodeGroup.NodeGroupMembers ?? []);
   // The group reports `available` while a new member is still creating, so each replica's own status decides.
+  // The primary's is not read: the plan uses the primary only when no replica serves, whatever its status.
   const members = await Promise.all(nodeGroupMembers.map(async (member): Promise<GroupMember> => {
     const cacheClusterId = member.CacheClusterId ?? '';
     const role = member.CurrentRole === 'primary' || member.CurrentRole === 'replica' ? member.CurrentRole : undefined;
-    const available = role === 'replica' ? await isCacheClusterAvailable(client, cacheClusterId) : group.Status === 'available';
-    return { cacheClusterId, role, address: member.ReadEndpoint?.Address, available };
+    const status = role === 'replica' ? await readCacheClusterStatus(client, cacheClusterId) : undefined;
+    return { cacheClusterId, role, address: member.ReadEndpoint?.Address, status };
   }));
   return { status: group.Status, members };
 }
 
-async function isCacheClusterAvailable(client: ElastiCacheClient, cacheClusterId: string): Promise<boolean> {
+/** The member's `CacheClusterStatus`; `deleted` for a member the group still lists but that is gone. */
+async function readCacheClusterStatus(client: ElastiCacheClient, cacheClusterId: string): Promise<string | undefined> {
   try {
     const response = await client.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId }));
-    return response.CacheClusters?.[0]?.CacheClusterStatus === 'available';
+    return response.CacheClusters?.[0]?.CacheClusterStatus;
   } catch (error) {
-    // A member listed by the group but already gone is simply not a target.
     if (errorName(error) === 'CacheClusterNotFoundFault' || errorName(error) === 'CacheClusterNotFound') {
-      return false;
+      return 'deleted';
     }
     throw error;
   }

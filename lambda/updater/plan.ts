@@ -11,6 +11,40 @@ import { NoReplicaFallbackValue, normalizeRecordName } from '../../src/private/c
 /** The role ElastiCache reports for a member of a replication group. */
 export type MemberRole = 'primary' | 'replica';
 
+/**
+ * Whether a node can take reads, from its `CacheClusterStatus` (aws-facts §0a.1):
+ * - `available`: serving, and the first choice for a name that moves;
+ * - `serving`: busy but still serving reads, so its names stay;
+ * - `down`: not serving, so its names move.
+ */
+export type MemberHealth = 'available' | 'serving' | 'down';
+
+/**
+ * Every CacheClusterStatus ElastiCache documents, by whether the node serves reads meanwhile.
+ * Anything else (a status added after this release, or none) counts as down: a name is better
+ * moved needlessly than left on a node that may not answer.
+ *
+ * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.Viewing.html (cluster statuses)
+ */
+const HEALTH_BY_STATUS: Readonly<Record<string, MemberHealth>> = {
+  'available': 'available',
+  // A backup of this node: "there is no impact on the cache" (ElastiCache backups page); daily by default.
+  'snapshotting': 'serving',
+  // Online changes (node type, parameters, engine settings) keep the node serving until it is swapped.
+  'modifying': 'serving',
+  'creating': 'down',
+  'deleting': 'down',
+  'deleted': 'down',
+  'rebooting cache cluster nodes': 'down',
+  'incompatible-network': 'down',
+  'restore-failed': 'down',
+};
+
+/** How a node's status bears on its names; unknown or missing statuses are down. */
+export function memberHealth(status: string | undefined): MemberHealth {
+  return (status !== undefined && Object.prototype.hasOwnProperty.call(HEALTH_BY_STATUS, status)) ? HEALTH_BY_STATUS[status] : 'down';
+}
+
 /** One cache cluster (node) of the replication group, as the handler read it. */
 export interface GroupMember {
   /** The node's id, e.g. `rg-002`; used to break ties deterministically. */
@@ -19,8 +53,8 @@ export interface GroupMember {
   readonly role?: MemberRole;
   /** The node's ReadEndpoint address; may be undefined while creating. */
   readonly address?: string;
-  /** Whether the cache cluster status is `available`. */
-  readonly available: boolean;
+  /** The node's `CacheClusterStatus`, read for replicas; see {@link memberHealth}. */
+  readonly status?: string;
 }
 
 /** A CNAME record the zone currently holds. */
@@ -33,7 +67,7 @@ export interface CurrentRecord {
   readonly ttl: number;
 }
 
-/** What the names point at when no replica is available; mirrors `NoReplicaFallbackValue`. */
+/** What the names point at when no replica serves; mirrors `NoReplicaFallbackValue`. */
 export type NoReplicaFallback = 'primary' | 'keep';
 
 /** The construct's settings the plan depends on. */
@@ -42,7 +76,7 @@ export interface PlanSettings {
   readonly recordNames: readonly string[];
   /** The TTL every name must have, in seconds. */
   readonly ttlSeconds: number;
-  /** What the names point at when no replica is available. */
+  /** What the names point at when no replica serves. */
   readonly noReplicaFallback: NoReplicaFallback;
 }
 
@@ -64,13 +98,15 @@ export interface ReconcilePlan {
   readonly records: Record<string, string>;
   /** The minimal change batch, in `recordNames` order; empty when the zone is already correct. */
   readonly changes: RecordChange[];
-  /** How many replicas can serve as targets (role replica, available, with an address). */
-  readonly availableReplicas: number;
+  /** How many replicas can serve as targets (role replica, serving, with an address). */
+  readonly servingReplicas: number;
 }
 
 /** A replica that names may point at, with its bookkeeping while planning. */
 interface TargetReplica {
   readonly cacheClusterId: string;
+  /** Whether its status is `available` rather than only serving: moved names go to these first. */
+  readonly available: boolean;
   /** Normalized address. */
   readonly target: string;
   /** How many names currently point at this replica. */
@@ -125,7 +161,7 @@ export function planReconcile(members: readonly GroupMember[], current: readonly
     }
   }
 
-  return { records, changes, availableReplicas: targetReplicas.length };
+  return { records, changes, servingReplicas: targetReplicas.length };
 }
 
 /**
@@ -171,7 +207,7 @@ export function compareIds(left: string, right: string): number {
 }
 
 /**
- * The replicas names may point at (role replica, available, with an address), sorted by
+ * The replicas names may point at (role replica, serving, with an address), sorted by
  * cacheClusterId, each with how many of the names currently point at it.
  */
 function findTargetReplicas(
@@ -183,13 +219,14 @@ function findTargetReplicas(
   const targetReplicas: TargetReplica[] = [];
   const seenTargets = new Set<string>();
   for (const member of sortedMembers) {
-    if (member.role !== 'replica' || !member.available || !member.address) continue;
+    const health = memberHealth(member.status);
+    if (member.role !== 'replica' || health === 'down' || !member.address) continue;
     const target = normalizeRecordName(member.address);
     // Two members can never share an endpoint; if the input claims so, count the address once.
     if (target.length === 0 || seenTargets.has(target)) continue;
     seenTargets.add(target);
     const currentlyHeld = recordNames.filter((name) => liveRecords.get(name)?.target === target).length;
-    targetReplicas.push({ cacheClusterId: member.cacheClusterId, target, currentlyHeld, quota: 0, assigned: 0 });
+    targetReplicas.push({ cacheClusterId: member.cacheClusterId, available: health === 'available', target, currentlyHeld, quota: 0, assigned: 0 });
   }
   return targetReplicas;
 }
@@ -206,9 +243,10 @@ function findPrimaryAddress(members: readonly GroupMember[]): string | undefined
 /**
  * Spreads the names over the target replicas, moving as few names as possible.
  *
- * Each replica's quota is floor(N / |R|), and N mod |R| replicas get one more. The extra
- * names go to the replicas that hold the most names right now: a replica can keep at most
- * min(held, quota) names, so this choice maximizes the names that stay put.
+ * Each replica's quota is floor(N / |R|), and N mod |R| replicas get one more. A replica can keep
+ * at most min(held, quota) names, so the extra slots go first to replicas that hold more than the
+ * floor (each keeps one more name there), then to `available` replicas before replicas that only
+ * serve. The names that must move go to `available` replicas with room first, too.
  */
 function assignBalanced(
   recordNames: readonly string[],
@@ -219,10 +257,13 @@ function assignBalanced(
   const floorQuota = Math.floor(nameCount / targetReplicas.length);
   const ceilQuotaCount = nameCount % targetReplicas.length;
 
-  const byHeldDescending = [...targetReplicas].sort(
-    (left, right) => right.currentlyHeld - left.currentlyHeld || compareIds(left.cacheClusterId, right.cacheClusterId),
+  const keepsMoreWithExtra = (replica: TargetReplica) => Number(replica.currentlyHeld > floorQuota);
+  const byExtraSlotBenefit = [...targetReplicas].sort(
+    (left, right) => keepsMoreWithExtra(right) - keepsMoreWithExtra(left)
+      || availableFirst(left, right)
+      || compareIds(left.cacheClusterId, right.cacheClusterId),
   );
-  byHeldDescending.forEach((replica, rank) => {
+  byExtraSlotBenefit.forEach((replica, rank) => {
     replica.quota = floorQuota + (rank < ceilQuotaCount ? 1 : 0);
   });
 
@@ -243,13 +284,15 @@ function assignBalanced(
     }
   }
 
-  // Second pass: each freed name goes to the least loaded replica that still has room.
-  // The quotas sum to N, so there is always room for every freed name.
+  // Second pass: each freed name goes to the least loaded available replica that still has room,
+  // else the least loaded serving one. The quotas sum to N, so there is always room for every freed name.
   for (const name of freedNames) {
     let leastLoaded: TargetReplica | undefined;
     for (const replica of targetReplicas) {
-      // targetReplicas is sorted by cacheClusterId, so a strict `<` breaks ties by id.
-      if (replica.assigned < replica.quota && (leastLoaded === undefined || replica.assigned < leastLoaded.assigned)) {
+      // targetReplicas is sorted by cacheClusterId, so strict comparisons break ties by id.
+      if (replica.assigned < replica.quota && (leastLoaded === undefined
+        || availableFirst(replica, leastLoaded) < 0
+        || (availableFirst(replica, leastLoaded) === 0 && replica.assigned < leastLoaded.assigned))) {
         leastLoaded = replica;
       }
     }
@@ -261,6 +304,11 @@ function assignBalanced(
   }
 
   return desiredTargets;
+}
+
+/** Orders `available` replicas before those that only serve. */
+function availableFirst(left: TargetReplica, right: TargetReplica): number {
+  return Number(right.available) - Number(left.available);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { errorName, GroupState, UpdaterAws } from './aws';
 import { compareIds, conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
 import type { UpdaterSettings } from './settings';
-import { normalizeRecordName } from '../../src/private/contract';
+import { normalizeRecordName, replicaNamesLeaseName, replicaNamesLeaseTarget } from '../../src/private/contract';
 
 /**
  * How many times a batch rejected as `InvalidChangeBatch` (another writer changed a record
@@ -17,11 +17,12 @@ export interface ReconcileResult {
   /** Names and targets before the reconcile's first batch landed. */
   readonly before: Record<string, string>;
   /**
-   * Number of names written or deleted (a replaced name is sent as DELETE + CREATE, counted once),
-   * summed over the rounds whose batch landed.
+   * Number of names written or deleted (a replaced name is sent as DELETE + CREATE, counted once; the lease is not
+   * counted), summed over the rounds whose batch landed.
    */
   readonly changes: number;
-  readonly availableReplicas: number;
+  /** Replicas the names may point at: role replica, serving, with an address. */
+  readonly servingReplicas: number;
   /** Names deleted because they are no longer wanted. */
   readonly deleted: readonly string[];
   /**
@@ -30,16 +31,23 @@ export interface ReconcileResult {
    */
   readonly attempts: number;
   /**
-   * Why nothing was written: the group did not report exactly one primary (aws-facts §2.4), so `records` are the
-   * names as they are. The next notification or the schedule converges. Undefined when the reconcile wrote its plan.
+   * Why the names were not re-planned: the group did not report exactly one primary (aws-facts §2.4), so `records` are
+   * the names as they are (dropped names are still deleted). The next notification or the schedule converges.
    */
   readonly deferred?: string;
+  /** Why nothing was written at all: the zone holds no lease, so the names are not ours to write (see contract.ts). */
+  readonly skipped?: string;
 }
 
 /** Options of one reconcile beyond the settings. */
 export interface ReconcileOptions {
-  /** Names to delete in the same batch (scale-in). */
+  /** Names to delete in the same batch (scale-in). Names in another zone are ignored. */
   readonly namesToDelete?: readonly string[];
+  /**
+   * Creates the lease when it is missing. Only the custom resource's Create and Update do: they own the names.
+   * Every other run finds no lease after the custom resource's Delete, and writes nothing.
+   */
+  readonly claimLease?: boolean;
 }
 
 /**
@@ -48,7 +56,14 @@ export interface ReconcileOptions {
  * Everything is derived from live state, so running it twice, or twice at once, converges.
  */
 export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const namesToDelete = (options.namesToDelete ?? []).filter((name) => !settings.recordNames.includes(name));
+  const leaseName = replicaNamesLeaseName(settings.recordNames);
+  if (leaseName === undefined) {
+    throw new Error(`The record names are not replica<N>.<zone> names: ${settings.recordNames.join(', ')}`);
+  }
+  const zoneSuffix = leaseName.slice(leaseName.indexOf('.'));
+  const namesToDelete = (options.namesToDelete ?? [])
+    .map(normalizeRecordName)
+    .filter((name) => !settings.recordNames.includes(name) && name.endsWith(zoneSuffix));
   // What the rounds whose batch landed wrote; more than one only when the group changed under a write.
   let before: Record<string, string> | undefined;
   let written = 0;
@@ -56,29 +71,37 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
   for (let attempt = 1; ; attempt++) {
     const [group, current] = await Promise.all([
       aws.readGroup(settings.replicationGroupId),
-      aws.readRecords(settings.hostedZoneId, [...settings.recordNames, ...namesToDelete]),
+      aws.readRecords(settings.hostedZoneId, [...settings.recordNames, ...namesToDelete, leaseName]),
     ]);
     const plan = planReconcile(group.members, current, settings);
-    // A group read mid-failover may show no primary or two: a plan from it could tear down names that are right.
-    // Nothing is written, scale-in deletions included; only rounds whose batch already landed are counted.
-    const primaries = group.members.filter((member) => member.role === 'primary').map((member) => member.cacheClusterId);
-    if (primaries.length !== 1) {
-      return {
-        replicationGroupId: settings.replicationGroupId,
-        records: currentTargets(current, settings.recordNames),
-        before: before ?? currentTargets(current, settings.recordNames),
-        changes: written,
-        availableReplicas: plan.availableReplicas,
-        deleted,
-        attempts: attempt,
-        deferred: `the group reports ${primaries.length} primary members${primaries.length > 0 ? ` (${primaries.join(', ')})` : ''}, `
-          + 'not exactly one; names left as they are',
-      };
+    const lease = current.find((record) => normalizeRecordName(record.name) === leaseName);
+    const summary = (extra: Partial<ReconcileResult>): ReconcileResult => ({
+      replicationGroupId: settings.replicationGroupId,
+      records: currentTargets(current, settings.recordNames),
+      before: before ?? currentTargets(current, settings.recordNames),
+      changes: written,
+      servingReplicas: plan.servingReplicas,
+      deleted,
+      attempts: attempt,
+      ...extra,
+    });
+    if (lease === undefined && !options.claimLease) {
+      return summary({ skipped: `${leaseName} does not exist: the names are not managed (the custom resource was deleted, or has not run yet)` });
     }
+    // Dropped names go whatever the roles: nobody owns them any more.
     const deletions = planDeletion(namesToDelete, current);
-    const changes: RecordChange[] = [...plan.changes, ...deletions];
+    // A group read mid-failover may show no primary or two: a plan from it could tear down names that are right.
+    const primaries = group.members.filter((member) => member.role === 'primary').map((member) => member.cacheClusterId);
+    const deferred = primaries.length === 1 ? undefined
+      : `the group reports ${primaries.length} primary members${primaries.length > 0 ? ` (${primaries.join(', ')})` : ''}, `
+        + 'not exactly one; names left as they are';
+    const changes: RecordChange[] = deferred === undefined ? [...plan.changes, ...deletions] : deletions;
+    const leaseTarget = replicaNamesLeaseTarget(settings.replicationGroupId);
+    const batch = changes.length > 0 || lease === undefined
+      ? [...leaseRenewal(lease, leaseName, leaseTarget, settings.ttlSeconds), ...conditionalBatch(changes, current)]
+      : [];
     try {
-      await aws.applyChanges(settings.hostedZoneId, conditionalBatch(changes, current), `Replica names of ${settings.replicationGroupId}`);
+      await aws.applyChanges(settings.hostedZoneId, batch, `Replica names of ${settings.replicationGroupId}`);
     } catch (error) {
       if (errorName(error) === 'InvalidChangeBatch' && attempt < MAX_PLAN_ATTEMPTS) {
         continue;
@@ -88,6 +111,9 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     before ??= currentTargets(current, settings.recordNames);
     written += changes.length;
     deleted.push(...deletions.map((change) => change.name));
+    if (deferred !== undefined) {
+      return summary({ deferred });
+    }
     // The batch is conditional on the records it touches, not on the group. A plan made from a group read before
     // a failover can land after the reconcile that saw the failover (which may have had nothing to write, or wrote
     // other names) and leave a name on the new primary. So after a write the group is read again; if it changed,
@@ -96,16 +122,17 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     if (changes.length > 0 && attempt < MAX_PLAN_ATTEMPTS && !sameGroup(group, await aws.readGroup(settings.replicationGroupId))) {
       continue;
     }
-    return {
-      replicationGroupId: settings.replicationGroupId,
-      records: plan.records,
-      before,
-      changes: written,
-      availableReplicas: plan.availableReplicas,
-      deleted,
-      attempts: attempt,
-    };
+    return summary({ records: plan.records });
   }
+}
+
+/**
+ * The lease's part of a batch: replaced by itself when it exists, so the batch fails if the lease has gone
+ * since it was read; created when it is missing (only when claiming).
+ */
+function leaseRenewal(lease: CurrentRecord | undefined, leaseName: string, target: string, ttl: number): RecordChange[] {
+  const create: RecordChange = { action: 'CREATE', name: leaseName, target, ttl };
+  return lease === undefined ? [create] : [{ action: 'DELETE', name: leaseName, target: lease.target, ttl: lease.ttl }, create];
 }
 
 /** The given names that exist, with their normalized targets. */
@@ -125,11 +152,14 @@ function currentTargets(current: readonly CurrentRecord[], names: readonly strin
 function sameGroup(left: GroupState, right: GroupState): boolean {
   const key = (group: GroupState) => JSON.stringify([...group.members]
     .sort((a, b) => compareIds(a.cacheClusterId, b.cacheClusterId))
-    .map((member) => [member.cacheClusterId, member.role ?? null, member.address ?? null, member.available]));
+    .map((member) => [member.cacheClusterId, member.role ?? null, member.address ?? null, member.status ?? null]));
   return key(left) === key(right);
 }
 
-/** Deletes the given names, reading their live values first. A name already gone is not an error. */
+/**
+ * Deletes the given names, reading their live values first, in one atomic batch. A name already gone is not an error.
+ * Pass the lease among them: a run in flight then cannot write after this batch, since its own batch renews the lease.
+ */
 export async function deleteRecords(aws: UpdaterAws, hostedZoneId: string, names: readonly string[]): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const current = await aws.readRecords(hostedZoneId, names);

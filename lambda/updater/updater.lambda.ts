@@ -5,7 +5,13 @@ import { classifyEvent } from './events';
 import { deleteRecords, reconcile, ReconcileResult } from './reconcile';
 import { readSettings } from './settings';
 import { verifyNames, VerifyResult } from './verify';
-import { replicaRecordsPhysicalId, replicaSlotNames } from '../../src/private/contract';
+import {
+  hostedZoneIdOfPhysicalId,
+  replicaNamesLeaseName,
+  replicaNameZone,
+  replicaRecordsPhysicalId,
+  replicaSlotNames,
+} from '../../src/private/contract';
 
 const SERVICE_NAME = 'cdk-redis-stable-readers-updater';
 const METRICS_NAMESPACE = 'CdkRedisStableReaders';
@@ -55,11 +61,12 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
         logger.info('Event ignored', { reasons: request.reasons });
         return { ignored: [...request.reasons] };
       case 'verify': {
+        const leaseName = replicaNamesLeaseName(settings.recordNames);
         const [group, records] = await Promise.all([
           client.readGroup(settings.replicationGroupId),
-          client.readRecords(settings.hostedZoneId, settings.recordNames),
+          client.readRecords(settings.hostedZoneId, [...settings.recordNames, ...(leaseName ? [leaseName] : [])]),
         ]);
-        const result = verifyNames(group.members, records, settings.recordNames);
+        const result = verifyNames(group.members, records, settings.recordNames, leaseName);
         logger.info('Names verified', { ...result });
         return result;
       }
@@ -73,8 +80,10 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
         const ownedNames = request.recordNames ?? settings.recordNames;
         if (request.requestType === 'Delete') {
           const physicalResourceId = request.physicalResourceId ?? replicaRecordsPhysicalId(hostedZoneId);
+          // The lease first, in the same atomic batch: no run can write here afterwards (contract.ts).
           // Every slot, not only the current names: a name left beyond them would keep the zone from being deleted.
-          const names = replicaSlotNames(ownedNames);
+          const leaseName = replicaNamesLeaseName(ownedNames);
+          const names = [...(leaseName ? [leaseName] : []), ...replicaSlotNames(ownedNames)];
           try {
             const deleted = await deleteRecords(client, hostedZoneId, names);
             logger.info('Replica names deleted', { names, deleted, durationMs: Date.now() - started });
@@ -87,9 +96,14 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
           }
           return { PhysicalResourceId: physicalResourceId };
         }
-        const result = await reconcile(client, { ...settings, hostedZoneId, recordNames: ownedNames }, { namesToDelete: request.oldRecordNames });
+        if (request.requestType === 'Update') {
+          refuseZoneMove(request.physicalResourceId, hostedZoneId, request.oldRecordNames, ownedNames);
+        }
+        // Names dropped by the update, in this zone only (in a rollback, the old names may be another zone's).
+        const zone = replicaNameZone(ownedNames[0] ?? '');
+        const namesToDelete = (request.oldRecordNames ?? []).filter((name) => replicaNameZone(name) === zone);
+        const result = await reconcile(client, { ...settings, hostedZoneId, recordNames: ownedNames }, { namesToDelete, claimLease: true });
         logSummary(`custom-resource ${request.requestType}`, result, started);
-        // A new zone gives a new physical id, so CloudFormation deletes the names in the old zone.
         // A deferred reconcile still succeeds: failing would roll the stack back over a transient group state.
         return { PhysicalResourceId: replicaRecordsPhysicalId(hostedZoneId), Data: result.records };
       }
@@ -103,6 +117,33 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
   }
 }
 
+/**
+ * Refuses an Update that would move the names to another hosted zone, before anything is written.
+ *
+ * The function's IAM policy covers the new zone only once the update reaches this resource, so the Delete of the
+ * old zone's names that CloudFormation would send afterwards is denied, and the old zone, still holding them, can
+ * never be deleted. Failing here rolls the stack back instead. A rollback's own Update targets the zone of the
+ * physical id again, so it passes. The zone moves when `replicationGroupId` (the default zone name derives from
+ * it), `zoneName` or `hostedZone` changes on a deployed construct.
+ */
+function refuseZoneMove(
+  physicalResourceId: string | undefined,
+  hostedZoneId: string,
+  oldNames: readonly string[] | undefined,
+  newNames: readonly string[],
+): void {
+  const previousZoneId = hostedZoneIdOfPhysicalId(physicalResourceId);
+  if (previousZoneId === undefined || previousZoneId === hostedZoneId) {
+    return;
+  }
+  const previousZone = replicaNameZone(oldNames?.[0] ?? '') ?? previousZoneId;
+  const newZone = replicaNameZone(newNames[0] ?? '') ?? hostedZoneId;
+  throw new Error(`The replica names cannot move from hosted zone ${previousZone} (${previousZoneId}) to ${newZone} (${hostedZoneId}) `
+    + 'on a deployed construct: the old zone could not be emptied and deleted. This happens when replicationGroupId (the default '
+    + `zone name is <replicationGroupId>.cache.internal), zoneName or hostedZone changes. To keep the zone, set zoneName to '${previousZone}'; `
+    + 'to move, create a new construct beside this one. Nothing was changed; the deployment rolls back.');
+}
+
 /** An ignored event or a Delete records no metric, and publishing nothing logs a warning. */
 function publishMetrics(): void {
   if (metrics.hasStoredMetrics()) {
@@ -112,10 +153,16 @@ function publishMetrics(): void {
 
 function logSummary(trigger: string, result: ReconcileResult, started: number, reasons?: readonly string[]): void {
   metrics.addMetric('RecordChanges', MetricUnit.Count, result.changes);
-  metrics.addMetric('AvailableReplicas', MetricUnit.Count, result.availableReplicas);
+  metrics.addMetric('ServingReplicas', MetricUnit.Count, result.servingReplicas);
   if (result.deferred !== undefined) {
     // Worth an alarm when it persists: the names are not following the group.
     metrics.addMetric('ReconcileDeferred', MetricUnit.Count, 1);
+  }
+  if (result.skipped !== undefined) {
+    // Expected after the custom resource's Delete; anywhere else the names are not maintained.
+    metrics.addMetric('ReconcileSkipped', MetricUnit.Count, 1);
+    logger.warn('Reconcile skipped', { trigger, reasons, skipped: result.skipped, durationMs: Date.now() - started });
+    return;
   }
   logger.info(result.deferred === undefined ? 'Reconcile complete' : 'Reconcile deferred', {
     trigger,
@@ -125,7 +172,7 @@ function logSummary(trigger: string, result: ReconcileResult, started: number, r
     after: result.records,
     changes: result.changes,
     deleted: result.deleted,
-    availableReplicas: result.availableReplicas,
+    servingReplicas: result.servingReplicas,
     attempts: result.attempts,
     durationMs: Date.now() - started,
   });

@@ -62,12 +62,19 @@ export function parseRecordNames(value: string | undefined): string[] {
     .filter((name) => name.length > 0);
 }
 
+const PHYSICAL_ID_PREFIX = 'replica-records:';
+
 /**
  * The custom resource's physical id. It depends on the zone only: replacing the replication group
  * must not make CloudFormation delete the names the new group now uses.
  */
 export function replicaRecordsPhysicalId(hostedZoneId: string): string {
-  return `replica-records:${hostedZoneId}`;
+  return `${PHYSICAL_ID_PREFIX}${hostedZoneId}`;
+}
+
+/** The hosted zone id a physical id was made for; undefined when it is not one of ours. */
+export function hostedZoneIdOfPhysicalId(physicalResourceId: string | undefined): string | undefined {
+  return physicalResourceId?.startsWith(PHYSICAL_ID_PREFIX) ? normalizeHostedZoneId(physicalResourceId.slice(PHYSICAL_ID_PREFIX.length)) : undefined;
 }
 
 /**
@@ -80,6 +87,32 @@ export const MAX_REPLICA_RECORDS = 5;
 const REPLICA_NAME = new RegExp(`^${REPLICA_RECORD_LABEL_PREFIX}\\d+\\.(.+)$`);
 
 /**
+ * The label of the lease: a CNAME that exists exactly while the custom resource owns the replica names.
+ *
+ * Every batch the updater writes also replaces the lease with itself (DELETE + CREATE), so the batch is
+ * all or nothing on the lease still being there. The custom resource's Delete removes the lease with the
+ * names, so a run already in flight, a queued notification or a Lambda retry can never bring a name back
+ * and leave the zone impossible to delete. Its name starts with `replica`, so the IAM name condition covers it.
+ */
+export const REPLICA_NAMES_LEASE_LABEL = `${REPLICA_RECORD_LABEL_PREFIX}-names-lease`;
+
+/** The zone of a `replicaN.<zone>` name, normalized; undefined for any other name. */
+export function replicaNameZone(name: string): string | undefined {
+  return REPLICA_NAME.exec(normalizeRecordName(name.trim()))?.[1];
+}
+
+/** The lease's name in the zone of `recordNames`; undefined when no name is a `replicaN.<zone>` name. */
+export function replicaNamesLeaseName(recordNames: readonly string[]): string | undefined {
+  const zone = recordNames.map(replicaNameZone).find((found) => found !== undefined);
+  return zone === undefined ? undefined : `${REPLICA_NAMES_LEASE_LABEL}.${zone}`;
+}
+
+/** The lease's value: it names the group that owns the names; `.invalid` (RFC 2606) never resolves. */
+export function replicaNamesLeaseTarget(replicationGroupId: string): string {
+  return `${replicationGroupId}.owner.invalid`;
+}
+
+/**
  * Every name the construct may have left in the zones of `recordNames`: the given names, normalized, then
  * `replica1..replica<MAX_REPLICA_RECORDS>.<zone>` for each zone they live in, without duplicates. A late
  * reconcile or a scale-in race can leave a slot beyond the current count, and a zone that still holds one
@@ -87,7 +120,7 @@ const REPLICA_NAME = new RegExp(`^${REPLICA_RECORD_LABEL_PREFIX}\\d+\\.(.+)$`);
  */
 export function replicaSlotNames(recordNames: readonly string[]): string[] {
   const names = recordNames.map((name) => normalizeRecordName(name.trim())).filter((name) => name.length > 0);
-  const zones = new Set(names.flatMap((name) => REPLICA_NAME.exec(name)?.[1] ?? []));
+  const zones = new Set(names.flatMap((name) => replicaNameZone(name) ?? []));
   const slots = [...zones].flatMap((zone) => Array.from({ length: MAX_REPLICA_RECORDS }, (_, offset) => `${replicaRecordLabel(offset + 1)}.${zone}`));
   return [...new Set([...names, ...slots])];
 }

@@ -13,7 +13,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { REPLICA_RECORD_LABEL_PREFIX, ReconcileResourceProps, UpdaterEnv } from './contract';
+import { REPLICA_RECORD_LABEL_PREFIX, ReconcileResourceProps, replicaNamesLeaseName, UpdaterEnv } from './contract';
 import { suppressNagFindings } from './nag-suppressions';
 import { NoReplicaFallback } from '../options';
 
@@ -104,6 +104,8 @@ export class Updater extends Construct {
         PrimaryEndpointAddress: props.replicationGroup.attrPrimaryEndPointAddress,
         RecordTtlSeconds: String(props.recordTtl.toSeconds()),
         NoReplicaFallback: props.noReplicaFallback,
+        // New in the release that added the lease: its first deploy runs an Update, which claims the lease.
+        ReplicaNamesLease: replicaNamesLeaseName(props.replicaRecordNames),
       },
     });
     // The names can only be seeded once the group is available, and must be removed before the zone is deleted.

@@ -9,11 +9,17 @@ import {
   ElastiCacheClient,
   TestFailoverCommand,
 } from '@aws-sdk/client-elasticache';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, ListResourceRecordSetsCommandOutput, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  ListResourceRecordSetsCommandOutput,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import type { CurrentRecord, GroupMember } from '../../lambda/updater/plan';
 import type { UpdaterSettings } from '../../lambda/updater/settings';
 import { verifyNames, VerifyResult } from '../../lambda/updater/verify';
-import { replicaRecordLabel, UpdaterEnv } from '../../src/private/contract';
+import { replicaNamesLeaseName, replicaNamesLeaseTarget, replicaRecordLabel, UpdaterEnv } from '../../src/private/contract';
 import { createMotoReplicationGroup } from '../e2e/moto';
 
 export const REGION = 'us-east-1';
@@ -95,11 +101,27 @@ export class MotoAdmin {
       })),
     ]);
     const recordNames = Array.from({ length: NAMES_PER_GROUP }, (_, offset) => `${replicaRecordLabel(offset + 1)}.${zoneName}`);
+    const hostedZoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, '');
+    // The lease, as the custom resource's Create leaves it: without it no reconcile writes (src/private/contract.ts).
+    await this.route53.send(new ChangeResourceRecordSetsCommand({
+      HostedZoneId: hostedZoneId,
+      ChangeBatch: {
+        Changes: [{
+          Action: 'CREATE',
+          ResourceRecordSet: {
+            Name: replicaNamesLeaseName(recordNames)!,
+            Type: 'CNAME',
+            TTL: TTL_SECONDS,
+            ResourceRecords: [{ Value: replicaNamesLeaseTarget(replicationGroupId) }],
+          },
+        }],
+      },
+    }));
     return {
       nodeGroupId,
       settings: {
         replicationGroupId,
-        hostedZoneId: zone.HostedZone!.Id!.replace(/^\/hostedzone\//, ''),
+        hostedZoneId,
         recordNames,
         ttlSeconds: TTL_SECONDS,
         noReplicaFallback: 'primary',
@@ -138,7 +160,7 @@ export class MotoAdmin {
         cacheClusterId: member.CacheClusterId ?? '',
         role: member.CurrentRole === 'primary' || member.CurrentRole === 'replica' ? member.CurrentRole : undefined,
         address: member.ReadEndpoint?.Address,
-        available: cluster.CacheClusters?.[0]?.CacheClusterStatus === 'available',
+        status: cluster.CacheClusters?.[0]?.CacheClusterStatus,
       };
     }));
   }

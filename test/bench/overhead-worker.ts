@@ -12,7 +12,7 @@
 import type { GroupState, UpdaterAws } from '../../lambda/updater/aws';
 import type { CurrentRecord, RecordChange } from '../../lambda/updater/plan';
 import type * as UpdaterModule from '../../lambda/updater/updater.lambda';
-import { normalizeRecordName, UpdaterEnv } from '../../src/private/contract';
+import { normalizeRecordName, ReconcileResourceProps, UpdaterEnv } from '../../src/private/contract';
 
 /** What the worker sends back. */
 export interface OverheadSamples {
@@ -44,7 +44,7 @@ class InMemoryAws implements UpdaterAws {
         cacheClusterId: this.node(index),
         role: this.node(index) === this.primary ? 'primary' : 'replica',
         address: `${this.node(index)}.abc123.0001.use1.cache.amazonaws.com`,
-        available: true,
+        status: 'available',
       })),
     };
   }
@@ -83,7 +83,14 @@ async function main(): Promise<void> {
     return [elapsedMs, 'changes' in response ? response.changes : Number.NaN];
   };
 
-  await invoke(); // seeds the names
+  // Seeds the lease and the names, as the custom resource's Create does at deploy time.
+  await handler({
+    RequestType: 'Create',
+    ResourceProperties: {
+      [ReconcileResourceProps.HOSTED_ZONE_ID]: process.env[UpdaterEnv.HOSTED_ZONE_ID],
+      [ReconcileResourceProps.REPLICA_RECORD_NAMES]: process.env[UpdaterEnv.REPLICA_RECORD_NAMES],
+    },
+  });
   const samples = { failoverMs: [] as number[], inSyncMs: [] as number[], failoverChanges: 0, inSyncChanges: 0 };
   const warmUp = Number(warmUpText);
   const pairs = Number(pairsText);

@@ -23,12 +23,14 @@ import {
   DescribeReplicationGroupsCommand,
   ElastiCacheClient,
   IncreaseReplicaCountCommand,
+  ModifyReplicationGroupCommand,
   ReplicationGroup,
   TestFailoverCommand,
 } from '@aws-sdk/client-elasticache';
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
+  DeleteHostedZoneCommand,
   ListResourceRecordSetsCommand,
   ResourceRecordSet,
   Route53Client,
@@ -53,6 +55,8 @@ const REGION = 'us-east-1';
 const GROUP_ID = 'e2e-readers';
 const ZONE_NAME = 'cache.e2e.internal';
 const TTL_SECONDS = 15;
+/** The lease the custom resource holds while it owns the names (spelled out here, not taken from the code). */
+const LEASE_NAME = `replica-names-lease.${ZONE_NAME}`;
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const SERVICE_TOKEN = `arn:aws:lambda:${REGION}:123456789012:function:e2e-provider-on-event`;
 
@@ -234,18 +238,18 @@ describe('bundled updater against moto', () => {
     expect(withTwo[nameOf(3)]).toBe(withThree[nameOf(3)]);
   });
 
-  test('6. a replica that is not available loses its names, and gets some back when it is', async () => {
+  test('6. a replica that is down loses its names, and gets some back when it is available', async () => {
     // GIVEN three names over two replicas, one of them holding two
     const names = namesUpTo(3);
     const before = await expectNamesFollowReplicas(names);
     const busiest = mostLoaded(before);
 
-    // WHEN that replica starts modifying and the schedule fires
-    await setCacheClusterStatusForTest(moto.url, busiest, 'modifying');
-    const whileModifying = await handler<ReconcileResponse>(scheduledEvent());
+    // WHEN that replica reboots (down, aws-facts §0a.1) and the schedule fires
+    await setCacheClusterStatusForTest(moto.url, busiest, 'rebooting cache cluster nodes');
+    const whileRebooting = await handler<ReconcileResponse>(scheduledEvent());
 
     // THEN its two names move to the other replica, and only they
-    expect(whileModifying.changes).toBe(2);
+    expect(whileRebooting.changes).toBe(2);
     const moved = await expectNamesFollowReplicas(names);
     expect(Object.values(moved)).not.toContain(busiest);
 
@@ -257,6 +261,34 @@ describe('bundled updater against moto', () => {
     expect(whenBack.changes).toBe(1);
     const spread = await expectNamesFollowReplicas(names);
     expect(Object.values(spread)).toContain(busiest);
+  });
+
+  test('6b. a replica taking its backup keeps its names; a failover meanwhile moves names to the available replica', async () => {
+    // GIVEN three names over two replicas; the one holding two starts the daily backup. DescribeCacheClusters reports
+    // `snapshotting` then, and AWS says a backup has no impact on the cache (aws-facts §0a.1).
+    const names = namesUpTo(3);
+    const before = await expectNamesFollowReplicas(names);
+    const backingUp = mostLoaded(before);
+    await setCacheClusterStatusForTest(moto.url, backingUp, 'snapshotting');
+
+    // WHEN the schedule fires during the backup
+    const duringBackup = await handler<ReconcileResponse>(scheduledEvent());
+
+    // THEN no name moves
+    expect(duringBackup.changes).toBe(0);
+    expect(await expectNamesFollowReplicas(names)).toEqual(before);
+
+    // WHEN the other replica is promoted during the backup (the launcher skips a snapshotting replica, so it is named)
+    const other = Object.values(before).find((id) => id !== backingUp)!;
+    await elastiCache.send(new ModifyReplicationGroupCommand({ ReplicationGroupId: GROUP_ID, PrimaryClusterId: other, ApplyImmediately: true }));
+    await handler<ReconcileResponse>(snsEvent({ 'ElastiCache:FailoverComplete': GROUP_ID }));
+
+    // THEN the name on the new primary goes to the old primary, now an available replica, not to the one backing up
+    const after = await expectNamesFollowReplicas(names);
+    const movedName = names.find((name) => before[name] === other)!;
+    expect(after[movedName]).not.toBe(backingUp);
+    expect(Object.values(after).filter((id) => id === backingUp)).toHaveLength(2);
+    await setCacheClusterStatusForTest(moto.url, backingUp, 'available');
   });
 
   test('7. a custom resource Update that drops a name deletes it', async () => {
@@ -283,7 +315,7 @@ describe('bundled updater against moto', () => {
         })),
       },
     }));
-    expect([...(await readZoneCnames()).keys()].sort()).toEqual([...namesUpTo(2), nameOf(4), nameOf(5)]);
+    expect([...(await readZoneCnames()).keys()].sort()).toEqual([LEASE_NAME, ...namesUpTo(2), nameOf(4), nameOf(5)]);
 
     // WHEN CloudFormation deletes the custom resource
     const response = await handler<CustomResourceResponse>(customResourceEvent('Delete', namesUpTo(2)));
@@ -309,6 +341,22 @@ describe('bundled updater against moto', () => {
 
     // THEN
     expect(response).toEqual({ PhysicalResourceId: replicaRecordsPhysicalId(goneZoneId) });
+  });
+
+  test('10. after the Delete, a queued notification and a scheduled run write nothing, so the zone can be deleted', async () => {
+    // GIVEN test 8's Delete emptied the zone. Removing the subscription and the schedule does not cancel events
+    // already in Lambda's asynchronous queue, nor its retries about 1 and 2 minutes later (Lambda developer guide,
+    // "Asynchronous invocation"), so these still reach the function.
+    expect(await readZoneCnames()).toEqual(new Map());
+
+    // WHEN
+    const late = await handler<ReconcileResponse>(snsEvent({ 'ElastiCache:FailoverComplete': GROUP_ID }));
+    const scheduled = await handler<ReconcileResponse>(scheduledEvent());
+
+    // THEN nothing came back, and Route 53 deletes the zone (moto, like Route 53, refuses a zone with records: HostedZoneNotEmpty)
+    expect([late.changes, scheduled.changes]).toEqual([0, 0]);
+    expect(await readZoneCnames()).toEqual(new Map());
+    await expect(route53.send(new DeleteHostedZoneCommand({ Id: zoneId }))).resolves.toBeDefined();
   });
 });
 
@@ -344,13 +392,19 @@ async function failOverAndNotify(names: readonly string[], message: (promoted: s
 }
 
 /**
+ * Statuses in which a node still serves reads: AWS says a backup has "no impact on the cache" (ElastiCache backups page,
+ * aws-facts §0a.1), and `modifying` covers online changes. Every other status is down.
+ */
+const SERVING_STATUSES = ['available', 'snapshotting', 'modifying'];
+
+/**
  * Checks every rule on the live zone and group, and returns which replica each name points at.
  * Collects every broken rule first, so a failure lists them all.
  */
 async function expectNamesFollowReplicas(names: readonly string[]): Promise<Assignment> {
   const [members, zone] = await Promise.all([readMembers(), readZoneCnames()]);
   const primary = members.find((member) => member.role === 'primary');
-  const replicas = members.filter((member) => member.role === 'replica' && member.status === 'available');
+  const replicas = members.filter((member) => member.role === 'replica' && SERVING_STATUSES.includes(member.status ?? ''));
   const replicaByAddress = new Map(replicas.map((member) => [member.address, member.id]));
   const violations: string[] = [];
   const assignment: Assignment = {};
@@ -381,9 +435,12 @@ async function expectNamesFollowReplicas(names: readonly string[]): Promise<Assi
   if (loads.length > 0 && Math.max(...loads) - Math.min(...loads) > 1) {
     violations.push(`unbalanced: ${replicas.map((replica, i) => `${replica.id}=${loads[i]}`).join(', ')}`);
   }
-  const strays = [...zone.keys()].filter((name) => !names.includes(name));
+  const strays = [...zone.keys()].filter((name) => !names.includes(name) && name !== LEASE_NAME);
   if (strays.length > 0) {
     violations.push(`replica names that should not exist: ${strays.join(', ')}`);
+  }
+  if (!zone.has(LEASE_NAME)) {
+    violations.push(`${LEASE_NAME} is missing, so no notification would keep the names right`);
   }
 
   expect(violations).toEqual([]);

@@ -184,10 +184,10 @@ describe('readGroup', () => {
     expect(group).toEqual({
       status: 'available',
       members: [
-        { cacheClusterId: 'sessions-001', role: 'primary', address: nodeAddress('sessions-001'), available: true },
-        { cacheClusterId: 'sessions-002', role: 'replica', address: nodeAddress('sessions-002'), available: false },
-        { cacheClusterId: 'sessions-003', role: 'replica', address: nodeAddress('sessions-003'), available: true },
-        { cacheClusterId: 'sessions-004', role: undefined, address: undefined, available: true },
+        { cacheClusterId: 'sessions-001', role: 'primary', address: nodeAddress('sessions-001'), status: undefined },
+        { cacheClusterId: 'sessions-002', role: 'replica', address: nodeAddress('sessions-002'), status: 'modifying' },
+        { cacheClusterId: 'sessions-003', role: 'replica', address: nodeAddress('sessions-003'), status: 'available' },
+        { cacheClusterId: 'sessions-004', role: undefined, address: undefined, status: undefined },
       ],
     });
     expect(elastiCache).toHaveReceivedCommandTimes(DescribeCacheClustersCommand, 2);

@@ -1,4 +1,11 @@
-import { MAX_REPLICA_RECORDS, replicaSlotNames } from '../../src/private/contract';
+import {
+  hostedZoneIdOfPhysicalId,
+  MAX_REPLICA_RECORDS,
+  replicaNamesLeaseName,
+  replicaNamesLeaseTarget,
+  replicaRecordsPhysicalId,
+  replicaSlotNames,
+} from '../../src/private/contract';
 
 describe('replicaSlotNames', () => {
   test('the given names, then every slot up to MAX_REPLICA_RECORDS in their zone, without duplicates', () => {
@@ -57,5 +64,34 @@ describe('replicaSlotNames', () => {
 
   test('no names give no slots', () => {
     expect(replicaSlotNames([])).toEqual([]);
+  });
+});
+
+describe('the lease', () => {
+  test('lives beside the names in their zone, under a name the IAM condition replica*.<zone> covers, and no slot takes', () => {
+    const lease = replicaNamesLeaseName(['Replica1.Cache.Internal.', 'replica2.cache.internal']);
+
+    expect(lease).toBe('replica-names-lease.cache.internal');
+    expect(lease!.startsWith('replica')).toBe(true);
+    expect(replicaSlotNames(['replica1.cache.internal'])).not.toContain(lease);
+  });
+
+  test('names no zone when no name is a replicaN name', () => {
+    expect(replicaNamesLeaseName(['reader.cache.internal'])).toBeUndefined();
+  });
+
+  test('its value names the owner under .invalid, which never resolves (RFC 2606)', () => {
+    expect(replicaNamesLeaseTarget('sessions')).toBe('sessions.owner.invalid');
+  });
+});
+
+describe('hostedZoneIdOfPhysicalId', () => {
+  test.each([
+    [replicaRecordsPhysicalId('Z0123'), 'Z0123'],
+    ['replica-records:/hostedzone/Z0123', 'Z0123'],
+    ['something-else', undefined],
+    [undefined, undefined],
+  ])('%s -> %s', (physicalId, zoneId) => {
+    expect(hostedZoneIdOfPhysicalId(physicalId)).toBe(zoneId);
   });
 });

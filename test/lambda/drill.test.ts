@@ -17,7 +17,7 @@ function address(id: string): string {
 }
 
 function node(id: string, role: 'primary' | 'replica' | undefined, available = true): GroupMember {
-  return { cacheClusterId: id, role, address: address(id), available };
+  return { cacheClusterId: id, role, address: address(id), status: available ? 'available' : 'rebooting cache cluster nodes' };
 }
 
 /** What one read of the group and the zone returns: the members, and the node each name points at. */
@@ -89,7 +89,7 @@ describe('runDrill', () => {
       ['failover-requested', 'TestFailover sessions node group 0001 (primary rg-001)'],
       ['primary-changed', 'rg-001 -> rg-002'],
       ['name-repointed', 'replica1.cache.internal: rg-002 -> rg-001'],
-      ['all-names-correct', '2 name(s) on 2 available replica(s)'],
+      ['all-names-correct', '2 name(s) on 2 serving replica(s)'],
     ]);
     expect(aws.reads).toBe(4);
   });
@@ -117,7 +117,7 @@ describe('runDrill', () => {
     expect(result.timeline.map((step) => step.event)).toEqual([
       'failover-requested', 'primary-changed', 'name-repointed', 'name-repointed', 'all-names-correct',
     ]);
-    expect(progress[0]).toMatch(/primary rg-002, 2\/2 names correct, 0\/1 replicas available$/);
+    expect(progress[0]).toMatch(/primary rg-002, 2\/2 names correct, 0\/1 replicas serving$/);
   });
 
   test('timeout while the primary does not change', async () => {
@@ -146,7 +146,7 @@ describe('runDrill', () => {
     // THEN
     expect(result.ok).toBe(false);
     expect(result.finalCheck?.ok).toBe(true);
-    expect(result.message).toBe('Timed out after 0.05 s: only 0 of 1 replica(s) available again');
+    expect(result.message).toBe('Timed out after 0.05 s: only 0 of 1 replica(s) serving again');
   });
 
   test('names wrong before the drill: no failover', async () => {

@@ -11,6 +11,15 @@ import {
 } from '../../lambda/updater/plan';
 
 /*
+ * Statuses a member can report, drawn independently of the implementation's table. Which of them serve reads is
+ * AWS's word, not the planner's: a backup has "no impact on the cache" (ElastiCache backups page, aws-facts §0a.1);
+ * `modifying` covers online changes; the rest take the node out of service, and an unknown status is treated as down.
+ */
+const SERVING_STATUSES = ['available', 'snapshotting', 'modifying'];
+const DOWN_STATUSES = ['creating', 'deleting', 'rebooting cache cluster nodes', 'incompatible-network', 'restore-failed', 'some-future-status'];
+const isServing = (status: string): boolean => SERVING_STATUSES.includes(status);
+
+/*
  * Property test: a simulated replication group goes through random topology events,
  * the plan is applied to a simulated Route 53 zone after each one, and the rules of
  * the plan are checked as invariants on the zone before and after.
@@ -46,15 +55,15 @@ interface SimulatedMember {
   readonly id: string;
   role: MemberRole | undefined;
   address: string | undefined;
-  available: boolean;
+  status: string;
 }
 
 type TopologyEvent =
-  | { readonly kind: 'failover'; readonly pick: number; readonly oldPrimaryAvailable: boolean }
+  | { readonly kind: 'failover'; readonly pick: number; readonly oldPrimaryStatus: string }
   | { readonly kind: 'addReplica'; readonly pick: number }
   | { readonly kind: 'removeReplica'; readonly pick: number }
   | { readonly kind: 'replaceNode'; readonly pick: number }
-  | { readonly kind: 'statusChange'; readonly pick: number; readonly available: boolean }
+  | { readonly kind: 'statusChange'; readonly pick: number; readonly status: string }
   | { readonly kind: 'allReplicasGone' };
 
 function nonPrimaries(group: SimulatedMember[]): SimulatedMember[] {
@@ -70,16 +79,16 @@ function applyEvent(group: SimulatedMember[], event: TopologyEvent): void {
   switch (event.kind) {
     case 'failover': {
       // ElastiCache promotes an available replica; the old primary rejoins as a replica, possibly not available for a while.
-      const promoted = pickFrom(group.filter((member) => member.role === 'replica' && member.available), event.pick);
+      const promoted = pickFrom(group.filter((member) => member.role === 'replica' && member.status === 'available'), event.pick);
       const oldPrimary = group.find((member) => member.role === 'primary');
       if (promoted === undefined || oldPrimary === undefined) {
         // Nothing to promote: the primary recovers in place.
-        if (oldPrimary !== undefined) oldPrimary.available = event.oldPrimaryAvailable;
+        if (oldPrimary !== undefined) oldPrimary.status = event.oldPrimaryStatus;
         return;
       }
       promoted.role = 'primary';
       oldPrimary.role = 'replica';
-      oldPrimary.available = event.oldPrimaryAvailable;
+      oldPrimary.status = event.oldPrimaryStatus;
       return;
     }
     case 'addReplica': {
@@ -87,7 +96,7 @@ function applyEvent(group: SimulatedMember[], event: TopologyEvent): void {
       const unusedIds = ID_POOL.filter((id) => !group.some((member) => member.id === id));
       const id = pickFrom(unusedIds, event.pick);
       // A new node starts with no role, no endpoint and status creating.
-      if (id !== undefined) group.push({ id, role: undefined, address: undefined, available: false });
+      if (id !== undefined) group.push({ id, role: undefined, address: undefined, status: 'creating' });
       return;
     }
     case 'removeReplica': {
@@ -98,7 +107,7 @@ function applyEvent(group: SimulatedMember[], event: TopologyEvent): void {
     case 'replaceNode': {
       // Node replacement keeps id and address; the node is not available until the replacement finishes.
       const replaced = pickFrom(group, event.pick);
-      if (replaced !== undefined) replaced.available = false;
+      if (replaced !== undefined) replaced.status = 'rebooting cache cluster nodes';
       return;
     }
     case 'statusChange': {
@@ -107,14 +116,14 @@ function applyEvent(group: SimulatedMember[], event: TopologyEvent): void {
       if (changed.address === undefined) {
         // A creating node gets its endpoint first; role and status follow once it is available.
         changed.address = addressOf(changed.id);
-        if (event.available) {
+        if (isServing(event.status)) {
           changed.role = 'replica';
-          changed.available = true;
+          changed.status = event.status;
         }
         return;
       }
-      if (changed.role === undefined && event.available) changed.role = 'replica';
-      changed.available = event.available;
+      if (changed.role === undefined && isServing(event.status)) changed.role = 'replica';
+      changed.status = event.status;
       return;
     }
     case 'allReplicasGone': {
@@ -129,7 +138,7 @@ function snapshotMembers(group: SimulatedMember[]): GroupMember[] {
     cacheClusterId: member.id,
     role: member.role,
     address: member.address,
-    available: member.available,
+    status: member.status,
   }));
 }
 
@@ -236,8 +245,11 @@ function checkInvariants(
 ): void {
   const names = settings.recordNames;
   const replicaTargets = [...new Set(members
-    .filter((member) => member.role === 'replica' && member.available && member.address)
+    .filter((member) => member.role === 'replica' && isServing(member.status!) && member.address)
     .map((member) => normalize(member.address!)))];
+  const availableTargets = new Set(members
+    .filter((member) => member.role === 'replica' && member.status === 'available' && member.address)
+    .map((member) => normalize(member.address!)));
   const primaryMember = members.find((member) => member.role === 'primary' && member.address);
   const primaryAddress = primaryMember === undefined ? undefined : normalize(primaryMember.address!);
   const context = (): string => JSON.stringify({ members, before: listZone(before), changes: plan.changes, settings }, undefined, 1);
@@ -245,7 +257,7 @@ function checkInvariants(
     throw new Error(`${message}\n${context()}`);
   };
 
-  if (plan.availableReplicas !== replicaTargets.length) fail(`availableReplicas is ${plan.availableReplicas}`);
+  if (plan.servingReplicas !== replicaTargets.length) fail(`servingReplicas is ${plan.servingReplicas}`);
 
   // (f) Only UPSERTs of configured names, each once, in recordNames order, and none is a no-op.
   let previousIndex = -1;
@@ -285,16 +297,36 @@ function checkInvariants(
   }
 
   if (replicaTargets.length > 0) {
-    // (b) and (c): every name on an available replica, and the load balanced.
+    // (b) and (c): every name on a serving replica, and the load balanced.
     const countByTarget = new Map(replicaTargets.map((target) => [target, 0]));
     for (const name of names) {
       const target = targetOf(after, name)!;
       const count = countByTarget.get(target);
-      if (count === undefined) fail(`${name} targets ${target}, which is not an available replica`);
+      if (count === undefined) fail(`${name} targets ${target}, which is not a serving replica`);
       countByTarget.set(target, count! + 1);
     }
     const counts = [...countByTarget.values()];
     if (Math.max(...counts) - Math.min(...counts) > 1) fail(`unbalanced: ${counts.join(',')}`);
+    const evenAfterMoving = (from: string, to: string): boolean => {
+      const moved = new Map(countByTarget);
+      moved.set(from, moved.get(from)! - 1);
+      moved.set(to, moved.get(to)! + 1);
+      return Math.max(...moved.values()) - Math.min(...moved.values()) <= 1;
+    };
+    for (const name of names) {
+      const was = targetOf(before, name);
+      const now = targetOf(after, name)!;
+      if (was === now) continue;
+      // (g) Never off a serving replica because of its status: a name left a serving replica only if putting it
+      // back would make the spread uneven.
+      if (was !== undefined && countByTarget.has(was) && evenAfterMoving(now, was)) fail(`${name} left the serving replica ${was} needlessly`);
+      // (h) A moved name goes to an available replica first: it lands on one that only serves (a backup, a
+      // modification) only if no available replica could take it with the spread still even.
+      if (!availableTargets.has(now)) {
+        const better = [...availableTargets].find((target) => evenAfterMoving(now, target));
+        if (better !== undefined) fail(`${name} moved to ${now}, which only serves, while the available ${better} had room`);
+      }
+    }
 
     // (d) Exactly the minimum number of names changed target.
     const heldBefore = new Map<string, number>();
@@ -328,11 +360,11 @@ function checkInvariants(
 // ---------------------------------------------------------------------------
 
 const eventArbitrary: fc.Arbitrary<TopologyEvent> = fc.oneof(
-  fc.record({ kind: fc.constant('failover' as const), pick: fc.nat(20), oldPrimaryAvailable: fc.boolean() }),
+  fc.record({ kind: fc.constant('failover' as const), pick: fc.nat(20), oldPrimaryStatus: fc.constantFrom(...SERVING_STATUSES, ...DOWN_STATUSES) }),
   fc.record({ kind: fc.constant('addReplica' as const), pick: fc.nat(20) }),
   fc.record({ kind: fc.constant('removeReplica' as const), pick: fc.nat(20) }),
   fc.record({ kind: fc.constant('replaceNode' as const), pick: fc.nat(20) }),
-  fc.record({ kind: fc.constant('statusChange' as const), pick: fc.nat(20), available: fc.boolean() }),
+  fc.record({ kind: fc.constant('statusChange' as const), pick: fc.nat(20), status: fc.constantFrom(...SERVING_STATUSES, ...DOWN_STATUSES) }),
   fc.record({ kind: fc.constant('allReplicasGone' as const) }),
 );
 
@@ -348,7 +380,7 @@ const scenarioArbitrary = fc.record({
   nameCount: fc.integer({ min: 1, max: 5 }),
   fallback: fc.constantFrom<NoReplicaFallback>('primary', 'keep'),
   primaryIdOffset: fc.nat(ID_POOL.length - 1),
-  initialReplicasAvailable: fc.array(fc.boolean(), { minLength: 0, maxLength: MAX_REPLICAS }),
+  initialReplicaStatuses: fc.array(fc.constantFrom(...SERVING_STATUSES, ...DOWN_STATUSES), { minLength: 0, maxLength: MAX_REPLICAS }),
   initialRecords: fc.array(initialRecordArbitrary, { minLength: 5, maxLength: 5 }),
   // size 'max': lengths spread over 1..30 instead of fast-check's bias towards short arrays.
   events: fc.array(eventArbitrary, { minLength: 1, maxLength: 30, size: 'max' }),
@@ -360,12 +392,12 @@ function initialGroup(scenario: Scenario): SimulatedMember[] {
   const primaryId = ID_POOL[scenario.primaryIdOffset];
   const replicaIds = ID_POOL.filter((id) => id !== primaryId);
   return [
-    { id: primaryId, role: 'primary', address: addressOf(primaryId), available: true },
-    ...scenario.initialReplicasAvailable.map((available, index): SimulatedMember => ({
+    { id: primaryId, role: 'primary', address: addressOf(primaryId), status: 'available' },
+    ...scenario.initialReplicaStatuses.map((status, index): SimulatedMember => ({
       id: replicaIds[index],
       role: 'replica',
       address: addressOf(replicaIds[index]),
-      available,
+      status,
     })),
   ];
 }

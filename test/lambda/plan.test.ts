@@ -26,17 +26,22 @@ function addressOf(id: string): string {
   return `rg-${id}.abc123.0001.use1.cache.amazonaws.com`;
 }
 
-function primary(id: string, available = true): GroupMember {
-  return { cacheClusterId: `rg-${id}`, role: 'primary', address: addressOf(id), available };
+/** A node's CacheClusterStatus: `false` stands for a node that is down (rebooting). */
+function statusOf(status: boolean | string): string {
+  return status === true ? 'available' : status === false ? 'rebooting cache cluster nodes' : status;
 }
 
-function replica(id: string, available = true): GroupMember {
-  return { cacheClusterId: `rg-${id}`, role: 'replica', address: addressOf(id), available };
+function primary(id: string, status: boolean | string = true): GroupMember {
+  return { cacheClusterId: `rg-${id}`, role: 'primary', address: addressOf(id), status: statusOf(status) };
+}
+
+function replica(id: string, status: boolean | string = true): GroupMember {
+  return { cacheClusterId: `rg-${id}`, role: 'replica', address: addressOf(id), status: statusOf(status) };
 }
 
 /** A node ElastiCache is still creating: no role, no endpoint yet. */
 function creating(id: string): GroupMember {
-  return { cacheClusterId: `rg-${id}`, available: false };
+  return { cacheClusterId: `rg-${id}`, status: 'creating' };
 }
 
 /** A record as Route 53 lists it: trailing dot on name and value. */
@@ -74,7 +79,7 @@ interface ReconcileCase {
   readonly fallback?: NoReplicaFallback;
   readonly expectedRecords: Record<string, string>;
   readonly expectedChanges: RecordChange[];
-  readonly expectedAvailableReplicas: number;
+  readonly expectedServingReplicas: number;
 }
 
 const reconcileCases: ReconcileCase[] = [
@@ -85,7 +90,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 3,
     expectedRecords: targets('002', '003', '002'),
     expectedChanges: [upsert(1, '002'), upsert(2, '003'), upsert(3, '002')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'first seeding with fewer names than replicas: one name per replica, lowest ids first',
@@ -94,7 +99,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('002', '003'),
     expectedChanges: [upsert(1, '002'), upsert(2, '003')],
-    expectedAvailableReplicas: 3,
+    expectedServingReplicas: 3,
   },
   {
     title: 'first seeding with more names than replicas: names double up evenly',
@@ -103,7 +108,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 5,
     expectedRecords: targets('002', '003', '002', '003', '002'),
     expectedChanges: [upsert(1, '002'), upsert(2, '003'), upsert(3, '002'), upsert(4, '003'), upsert(5, '002')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'failover: 001 dies and 002 is promoted; the name on 002 moves to the remaining replica, the other stays',
@@ -112,7 +117,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('003', '003'),
     expectedChanges: [upsert(1, '003')],
-    expectedAvailableReplicas: 1,
+    expectedServingReplicas: 1,
   },
   {
     title: 'failover with two replicas left: the name on the new primary is balanced, the others stay',
@@ -121,7 +126,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 3,
     expectedRecords: targets('003', '003', '004'),
     expectedChanges: [upsert(1, '003')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'old primary returns as a replica: load spreads out again, the earliest name stays, one name moves',
@@ -130,7 +135,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('003', '001'),
     expectedChanges: [upsert(2, '001')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'old primary returns as a replica among three: only the one name an over-quota replica frees moves',
@@ -139,7 +144,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 4,
     expectedRecords: targets('003', '004', '003', '001'),
     expectedChanges: [upsert(4, '001')],
-    expectedAvailableReplicas: 3,
+    expectedServingReplicas: 3,
   },
   {
     title: 'replica added: the replica holding every name keeps the earliest ones, the last moves',
@@ -148,7 +153,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 3,
     expectedRecords: targets('002', '002', '003'),
     expectedChanges: [upsert(3, '003')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'replica added but still creating (no role, no address, not available): nothing changes',
@@ -157,7 +162,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('002', '002'),
     expectedChanges: [],
-    expectedAvailableReplicas: 1,
+    expectedServingReplicas: 1,
   },
   {
     title: 'two names on one replica while another holds none: the later name moves to the idle replica',
@@ -166,7 +171,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 4,
     expectedRecords: targets('002', '002', '003', '003'),
     expectedChanges: [upsert(3, '003'), upsert(4, '003')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'replica removed: its name goes to the least loaded remaining replica',
@@ -175,7 +180,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 3,
     expectedRecords: targets('002', '002', '004'),
     expectedChanges: [upsert(2, '002')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'node replaced (same id and address, not available while creating): not a target while another replica is available',
@@ -184,7 +189,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('003', '003'),
     expectedChanges: [upsert(1, '003')],
-    expectedAvailableReplicas: 1,
+    expectedServingReplicas: 1,
   },
   {
     title: 'replaced node available again: it takes one name back, the earliest name stays put',
@@ -193,7 +198,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('003', '002'),
     expectedChanges: [upsert(2, '002')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'a name pointing at the primary while a replica serves is moved off the primary',
@@ -202,7 +207,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('002', '003'),
     expectedChanges: [upsert(1, '002')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'zero replicas, fallback primary: every name points at the primary',
@@ -212,7 +217,7 @@ const reconcileCases: ReconcileCase[] = [
     fallback: 'primary',
     expectedRecords: targets('001', '001'),
     expectedChanges: [upsert(1, '001'), upsert(2, '001')],
-    expectedAvailableReplicas: 0,
+    expectedServingReplicas: 0,
   },
   {
     title: 'zero replicas, fallback primary, no records: names are created on the primary even while it is not available',
@@ -222,7 +227,7 @@ const reconcileCases: ReconcileCase[] = [
     fallback: 'primary',
     expectedRecords: targets('001', '001'),
     expectedChanges: [upsert(1, '001'), upsert(2, '001')],
-    expectedAvailableReplicas: 0,
+    expectedServingReplicas: 0,
   },
   {
     title: 'zero replicas, fallback keep: existing names stay, a missing name is created on the primary',
@@ -232,7 +237,7 @@ const reconcileCases: ReconcileCase[] = [
     fallback: 'keep',
     expectedRecords: targets('002', '001'),
     expectedChanges: [upsert(2, '001')],
-    expectedAvailableReplicas: 0,
+    expectedServingReplicas: 0,
   },
   {
     title: 'zero replicas, fallback keep, no primary address: existing names stay, missing ones stay missing',
@@ -242,7 +247,7 @@ const reconcileCases: ReconcileCase[] = [
     fallback: 'keep',
     expectedRecords: targets('009', undefined),
     expectedChanges: [],
-    expectedAvailableReplicas: 0,
+    expectedServingReplicas: 0,
   },
   {
     title: 'zero replicas, fallback primary but no primary address: behaves like keep',
@@ -252,7 +257,7 @@ const reconcileCases: ReconcileCase[] = [
     fallback: 'primary',
     expectedRecords: targets(undefined, '002'),
     expectedChanges: [],
-    expectedAvailableReplicas: 0,
+    expectedServingReplicas: 0,
   },
   {
     title: 'no members at all and no records: nothing to point at, nothing created',
@@ -261,7 +266,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: {},
     expectedChanges: [],
-    expectedAvailableReplicas: 0,
+    expectedServingReplicas: 0,
   },
   {
     title: 'TTL drift: the drifted name is upserted with the same target and the configured TTL',
@@ -270,7 +275,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('002', '003'),
     expectedChanges: [upsert(1, '002')],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'TTL drift with zero replicas and fallback keep: target kept, TTL corrected',
@@ -280,7 +285,7 @@ const reconcileCases: ReconcileCase[] = [
     fallback: 'keep',
     expectedRecords: targets('002'),
     expectedChanges: [upsert(1, '002')],
-    expectedAvailableReplicas: 0,
+    expectedServingReplicas: 0,
   },
   {
     title: 'already correct state: empty batch',
@@ -289,7 +294,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 3,
     expectedRecords: targets('002', '003', '002'),
     expectedChanges: [],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'already balanced differently than a fresh seeding would be: names stay put, empty batch',
@@ -298,7 +303,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 3,
     expectedRecords: targets('003', '002', '003'),
     expectedChanges: [],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'trailing dots and uppercase in listed records compare equal to the normalized values',
@@ -310,7 +315,7 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('002', '003'),
     expectedChanges: [],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
   },
   {
     title: 'unrelated records (other names in the zone, names beyond N) are ignored',
@@ -325,12 +330,77 @@ const reconcileCases: ReconcileCase[] = [
     nameCount: 2,
     expectedRecords: targets('002', '003'),
     expectedChanges: [],
-    expectedAvailableReplicas: 2,
+    expectedServingReplicas: 2,
+  },
+  // Statuses (aws-facts §0a.1): a backup has "no impact on the cache" (ElastiCache backups page), and daily backups
+  // are on by default; `modifying` covers online changes. Both keep serving reads.
+  {
+    title: 'the only replica takes its daily backup: its names stay (none falls back to the primary)',
+    members: [primary('001'), replica('002', 'snapshotting')],
+    current: [listed(1, '002')],
+    nameCount: 1,
+    expectedRecords: targets('002'),
+    expectedChanges: [],
+    expectedServingReplicas: 1,
+  },
+  {
+    title: 'one of two replicas takes a backup or is modified: no name moves',
+    members: [primary('001'), replica('002', 'snapshotting'), replica('003', 'modifying')],
+    current: [listed(1, '002'), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('002', '003'),
+    expectedChanges: [],
+    expectedServingReplicas: 2,
+  },
+  {
+    title: 'failover during a backup: the name on the new primary goes to the available replica, not the one backing up',
+    members: [replica('001'), primary('002'), replica('003', 'snapshotting')],
+    current: [listed(1, '002'), listed(2, '003'), listed(3, '003')],
+    nameCount: 3,
+    expectedRecords: targets('001', '003', '003'),
+    expectedChanges: [upsert(1, '001')],
+    expectedServingReplicas: 2,
+  },
+  {
+    title: 'names that must move, with an even spread possible either way: the available replica gets them first',
+    members: [primary('001'), replica('002', 'snapshotting'), replica('003')],
+    current: [listed(1, '001')],
+    nameCount: 1,
+    expectedRecords: targets('003'),
+    expectedChanges: [upsert(1, '003')],
+    expectedServingReplicas: 2,
+  },
+  {
+    title: 'no replica is available but one takes a backup: names go to it, not to the primary',
+    members: [replica('001', 'rebooting cache cluster nodes'), primary('002'), replica('003', 'snapshotting')],
+    current: [listed(1, '002'), listed(2, '001')],
+    nameCount: 2,
+    expectedRecords: targets('003', '003'),
+    expectedChanges: [upsert(1, '003'), upsert(2, '003')],
+    expectedServingReplicas: 1,
+  },
+  {
+    title: 'a status this release does not know counts as down: its names move',
+    members: [primary('001'), replica('002', 'some-future-status'), replica('003')],
+    current: [listed(1, '002'), listed(2, '003')],
+    nameCount: 2,
+    expectedRecords: targets('003', '003'),
+    expectedChanges: [upsert(1, '003')],
+    expectedServingReplicas: 1,
+  },
+  {
+    title: 'the only replica is being deleted: the names fall back to the primary',
+    members: [primary('001'), replica('002', 'deleting')],
+    current: [listed(1, '002')],
+    nameCount: 1,
+    expectedRecords: targets('001'),
+    expectedChanges: [upsert(1, '001')],
+    expectedServingReplicas: 0,
   },
 ];
 
 describe('planReconcile', () => {
-  test.each(reconcileCases)('$title', ({ members, current, nameCount, fallback, expectedRecords, expectedChanges, expectedAvailableReplicas }) => {
+  test.each(reconcileCases)('$title', ({ members, current, nameCount, fallback, expectedRecords, expectedChanges, expectedServingReplicas }) => {
     // GIVEN the replication group and the zone's records
     const settings = { recordNames: recordNames(nameCount), ttlSeconds: TTL, noReplicaFallback: fallback ?? 'primary' };
 
@@ -340,7 +410,7 @@ describe('planReconcile', () => {
     // THEN the exact records and the minimal batch
     expect(plan.records).toEqual(expectedRecords);
     expect(plan.changes).toEqual(expectedChanges);
-    expect(plan.availableReplicas).toBe(expectedAvailableReplicas);
+    expect(plan.servingReplicas).toBe(expectedServingReplicas);
   });
 
   test('settings names with uppercase or a trailing dot are normalized', () => {

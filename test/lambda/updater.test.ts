@@ -23,7 +23,7 @@ import {
 } from './fixtures/events';
 import { change, cname, FakeHostedZone, FakeRecord, replace } from './fixtures/route53';
 import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixtures/route53-wire';
-import { RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
+import { LEASE_NAME, LEASE_TARGET, RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
 import { createUpdaterAws, ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
 import { MAX_PLAN_ATTEMPTS, reconcile } from '../../lambda/updater/reconcile';
 import { readSettings } from '../../lambda/updater/settings';
@@ -66,13 +66,28 @@ function replica1OffThePromotedNode(): Change[] {
   return replace(recordName(1), liveOn('sessions-002'), nodeAddress('sessions-001'), TTL);
 }
 
-/** The group and zone the mocked clients answer from. */
-function given(nodes: FakeNode[], records: FakeRecord[] = []): { group: FakeReplicationGroup; zone: FakeHostedZone } {
+/** The lease as the custom resource's Create left it. */
+function leaseRecord(): FakeRecord {
+  return cname(LEASE_NAME, LEASE_TARGET, TTL);
+}
+
+/** The group and zone the mocked clients answer from; the zone holds the lease unless `lease` is false. */
+function given(nodes: FakeNode[], records: FakeRecord[] = [], lease = true): { group: FakeReplicationGroup; zone: FakeHostedZone } {
   const group = new FakeReplicationGroup(RG, nodes);
   group.install(elastiCache);
-  const zone = new FakeHostedZone(ZONE_ID, records);
+  const zone = new FakeHostedZone(ZONE_ID, lease ? [leaseRecord(), ...records] : records);
   zone.install(route53);
   return { group, zone };
+}
+
+/** How every batch renews the lease: replaced by itself, so the batch fails if the lease has gone. */
+function leaseRenewal(): Change[] {
+  return replace(LEASE_NAME, { target: LEASE_TARGET, ttl: TTL }, LEASE_TARGET, TTL);
+}
+
+/** How the custom resource's Create claims the lease in an empty zone. */
+function leaseClaim(): Change[] {
+  return [change('CREATE', LEASE_NAME, LEASE_TARGET, TTL)];
 }
 
 /** Every ChangeResourceRecordSets request the handler sent, whole. */
@@ -80,8 +95,9 @@ function changeRequests() {
   return route53.commandCalls(ChangeResourceRecordSetsCommand).map((call) => call.args[0].input);
 }
 
-function changeRequest(changes: Change[], comment = RECONCILE_COMMENT) {
-  return { HostedZoneId: ZONE_ID, ChangeBatch: { Comment: comment, Changes: changes } };
+/** A reconcile's batch: the lease renewal (or `lease` given), then `changes`. A Delete's batch is `changes` alone. */
+function changeRequest(changes: Change[], comment = RECONCILE_COMMENT, lease: Change[] = comment === RECONCILE_COMMENT ? leaseRenewal() : []) {
+  return { HostedZoneId: ZONE_ID, ChangeBatch: { Comment: comment, Changes: [...lease, ...changes] } };
 }
 
 function expectNoAwsCall(): void {
@@ -338,9 +354,11 @@ describe('reading the zone', () => {
     // WHEN
     const result = await handler({});
 
-    // THEN three pages, each starting where the previous one said, and nothing to change
+    // THEN four pages from the lease (Route 53 lists `replica-names-lease` first: `-` sorts before `1`), each
+    // starting where the previous one said, and nothing to change
     expect(route53.commandCalls(ListResourceRecordSetsCommand).map((call) => call.args[0].input)).toEqual([
-      { HostedZoneId: ZONE_ID, StartRecordName: recordName(1) },
+      { HostedZoneId: ZONE_ID, StartRecordName: LEASE_NAME },
+      { HostedZoneId: ZONE_ID, StartRecordName: 'REPLICA1.Cache.Internal.', StartRecordType: 'CNAME' },
       { HostedZoneId: ZONE_ID, StartRecordName: 'replica1.cache.internal.', StartRecordType: 'TXT' },
       { HostedZoneId: ZONE_ID, StartRecordName: 'Replica2.cache.internal.', StartRecordType: 'CNAME' },
     ]);
@@ -388,9 +406,9 @@ describe('Route 53 throttling, through the real SDK retry strategy', () => {
   });
 
   test.each(['Throttling', 'PriorRequestNotComplete'])('%s twice, then accepted: the handler succeeds after 3 attempts', async (code) => {
-    // GIVEN an empty zone, and a change endpoint that rejects twice with HTTP 400 `code`
+    // GIVEN a zone with only the lease, and a change endpoint that rejects twice with HTTP 400 `code`
     new FakeReplicationGroup(RG, AS_CREATED).install(elastiCache);
-    const wire = stubRoute53Wire(listReply([]), [route53Error(code, 'Rate exceeded'), route53Error(code, 'Rate exceeded'), changeAccepted()]);
+    const wire = stubRoute53Wire(listReply([{ name: LEASE_NAME, target: LEASE_TARGET, ttl: TTL }]), [route53Error(code, 'Rate exceeded'), route53Error(code, 'Rate exceeded'), changeAccepted()]);
 
     // WHEN
     const result = await handler({});
@@ -409,7 +427,7 @@ describe('Route 53 throttling, through the real SDK retry strategy', () => {
   test('gives up after ROUTE53_MAX_ATTEMPTS attempts and fails the invocation', async () => {
     // GIVEN Route 53 throttles every attempt; a zero jitter makes every backoff zero so the test stays fast
     new FakeReplicationGroup(RG, AS_CREATED).install(elastiCache);
-    const wire = stubRoute53Wire(listReply([]), [route53Error('Throttling', 'Rate exceeded')]);
+    const wire = stubRoute53Wire(listReply([{ name: LEASE_NAME, target: LEASE_TARGET, ttl: TTL }]), [route53Error('Throttling', 'Rate exceeded')]);
     jest.spyOn(Math, 'random').mockReturnValue(0);
 
     // WHEN / THEN
@@ -485,9 +503,9 @@ describe('InvalidChangeBatch: re-read and re-plan', () => {
 });
 
 describe('CloudFormation custom resource (custom_resources.Provider onEvent)', () => {
-  test('Create seeds every name and answers with the zone-based physical id and name -> target', async () => {
+  test('Create claims the lease, seeds every name and answers with the zone-based physical id and name -> target', async () => {
     // GIVEN an empty zone
-    const { zone } = given(AS_CREATED);
+    const { zone } = given(AS_CREATED, [], false);
 
     // WHEN
     const result = await handler(createEvent(replicaRecordsProps(ZONE_ID, recordNames(2))));
@@ -498,7 +516,8 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     expect(changeRequests()).toEqual([changeRequest([
       change('CREATE', recordName(1), nodeAddress('sessions-002'), TTL),
       change('CREATE', recordName(2), nodeAddress('sessions-003'), TTL),
-    ])]);
+    ], RECONCILE_COMMENT, leaseClaim())]);
+    expect(zone.get(LEASE_NAME)).toMatchObject({ values: [LEASE_TARGET], ttl: TTL });
     expect(zone.cnames()).toEqual(records);
   });
 
@@ -526,31 +545,38 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     });
   });
 
-  test('Update to another zone seeds the new zone and answers with a new physical id', async () => {
-    // GIVEN the names live in the current zone; the new zone is empty
+  test('Update to another zone (a new replicationGroupId, zoneName or hostedZone) is refused before any AWS call', async () => {
+    // GIVEN the names live in the current zone. A new zone name (the default derives from replicationGroupId) gives a
+    // new zone; the function's policy already covers only it, so CloudFormation's later Delete of the old names would
+    // be denied and the old zone, never emptied, could not be deleted.
     given(AS_CREATED, namesOnReplicas());
-    const newZone = new FakeHostedZone('Z9NEWZONE000000000000');
-    newZone.install(route53);
+    const oldNames = recordNames(2);
+    const newNames = ['replica1.orders.cache.internal', 'replica2.orders.cache.internal'];
+
+    // WHEN / THEN the deployment fails with what to do, and rolls back
+    await expect(handler(updateEvent(PHYSICAL_ID, replicaRecordsProps('Z9NEWZONE000000000000', newNames), replicaRecordsProps(ZONE_ID, oldNames))))
+      .rejects.toThrow('The replica names cannot move from hosted zone cache.internal (Z0123456789ABCDEFGHIJ) to orders.cache.internal '
+        + '(Z9NEWZONE000000000000) on a deployed construct: the old zone could not be emptied and deleted. This happens when replicationGroupId '
+        + '(the default zone name is <replicationGroupId>.cache.internal), zoneName or hostedZone changes. To keep the zone, set zoneName to '
+        + "'cache.internal'; to move, create a new construct beside this one. Nothing was changed; the deployment rolls back.");
+    expectNoAwsCall();
+  });
+
+  test('the rollback of a refused zone move succeeds in the old zone, and touches no name of the new one', async () => {
+    // GIVEN the refused Update left the physical id on the old zone; the rollback Update has the old props again
+    const { zone } = given(AS_CREATED, namesOnReplicas());
+    const newNames = ['replica1.orders.cache.internal', 'replica2.orders.cache.internal'];
 
     // WHEN
-    const result = await handler(updateEvent(
-      PHYSICAL_ID,
-      replicaRecordsProps('Z9NEWZONE000000000000', recordNames(2)),
-      replicaRecordsProps(ZONE_ID, recordNames(2)),
-    ));
+    const result = await handler(updateEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2)), replicaRecordsProps('Z9NEWZONE000000000000', newNames)));
 
-    // THEN the new id makes CloudFormation send a Delete for the old one, which removes the old zone's names
-    expect(result).toMatchObject({ PhysicalResourceId: 'replica-records:Z9NEWZONE000000000000' });
-    expect(changeRequests()).toEqual([{
-      HostedZoneId: 'Z9NEWZONE000000000000',
-      ChangeBatch: {
-        Comment: RECONCILE_COMMENT,
-        Changes: [
-          change('CREATE', recordName(1), nodeAddress('sessions-002'), TTL),
-          change('CREATE', recordName(2), nodeAddress('sessions-003'), TTL),
-        ],
-      },
-    }]);
+    // THEN the old zone is as it was: the new zone's names are not looked up or deleted here
+    expect(result).toStrictEqual({
+      PhysicalResourceId: PHYSICAL_ID,
+      Data: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') },
+    });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') });
   });
 
   test('Update scaling in from 3 names to 2 re-points a kept name and deletes replica3 with its live TTL and value, in one batch', async () => {
@@ -612,9 +638,11 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     // WHEN
     const result = await handler(deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2))));
 
-    // THEN exact live values (Route 53 rejects a DELETE that does not match); the group may already be gone
+    // THEN the lease and the names in one batch, with exact live values (Route 53 rejects a DELETE that does not
+    // match); the group may already be gone
     expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID });
     expect(changeRequests()).toEqual([changeRequest([
+      change('DELETE', LEASE_NAME, LEASE_TARGET, TTL),
       change('DELETE', recordName(1), nodeAddress('sessions-002'), TTL),
       change('DELETE', recordName(2), nodeAddress('sessions-001'), 45),
     ], DELETE_COMMENT)]);
@@ -624,7 +652,7 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
 
   test('Delete when the names are already gone succeeds without a change batch', async () => {
     // GIVEN
-    given(AS_CREATED, [cname('replica2-old.cache.internal', 'legacy.example.com', TTL)]);
+    given(AS_CREATED, [cname('replica2-old.cache.internal', 'legacy.example.com', TTL)], false);
 
     // WHEN
     const result = await handler(deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2))));
@@ -653,6 +681,7 @@ describe('custom resource Delete sweeps every replica slot', () => {
     // THEN one batch; replica4 does not exist and is skipped; a record the construct does not own stays
     expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID });
     expect(changeRequests()).toEqual([changeRequest([
+      change('DELETE', LEASE_NAME, LEASE_TARGET, TTL),
       change('DELETE', recordName(1), nodeAddress('sessions-002'), TTL),
       change('DELETE', recordName(2), nodeAddress('sessions-003'), TTL),
       change('DELETE', recordName(3), nodeAddress('sessions-003'), TTL),
@@ -734,7 +763,7 @@ describe('a transitional group view: no write unless exactly one member is prima
     await handler(scheduledEvent());
 
     // THEN
-    expect(addMetric.mock.calls.map(([name]) => name)).toEqual(['RecordChanges', 'AvailableReplicas']);
+    expect(addMetric.mock.calls.map(([name]) => name)).toEqual(['RecordChanges', 'ServingReplicas']);
   });
 
   test('a group that turns transitional after a batch landed: the next round defers, counting only what landed', async () => {
@@ -752,7 +781,7 @@ describe('a transitional group view: no write unless exactly one member is prima
     expect(zone.cnames()).toEqual(after);
   });
 
-  test('a custom resource Update that scales in still succeeds, deleting nothing, with the names as they are', async () => {
+  test('a custom resource Update that scales in still succeeds and deletes the dropped name, leaving the kept names as they are', async () => {
     // GIVEN names 3 -> 2 while two members report primary
     const { zone } = given(TWO_PRIMARIES, [...namesOnReplicas(), cname(recordName(3), nodeAddress('sessions-001'), TTL)]);
 
@@ -763,25 +792,29 @@ describe('a transitional group view: no write unless exactly one member is prima
       replicaRecordsProps(ZONE_ID, recordNames(3)),
     ));
 
-    // THEN failing would roll the stack back over a transient state; replica3 is left to the Delete's slot sweep
+    // THEN failing would roll the stack back over a transient state. Deleting a name nobody owns does not depend on
+    // roles, and no scheduled run would ever look at replica3 again, so it goes now.
     expect(result).toStrictEqual({
       PhysicalResourceId: PHYSICAL_ID,
       Data: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') },
     });
-    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
-    expect(zone.get(recordName(3))).toBeDefined();
+    expect(changeRequests()).toEqual([changeRequest([change('DELETE', recordName(3), nodeAddress('sessions-001'), TTL)])]);
+    expect(zone.get(recordName(3))).toBeUndefined();
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') });
   });
 
-  test('a custom resource Create on an empty zone still succeeds, with no names yet', async () => {
+  test('a custom resource Create on an empty zone still succeeds, claiming the lease, with no names yet', async () => {
     // GIVEN
-    given(NO_PRIMARY);
+    const { zone } = given(NO_PRIMARY, [], false);
 
     // WHEN
     const result = await handler(createEvent(replicaRecordsProps(ZONE_ID, recordNames(2))));
 
-    // THEN the schedule seeds them once the group settles
+    // THEN the schedule seeds them once the group settles: the lease lets it
     expect(result).toStrictEqual({ PhysicalResourceId: PHYSICAL_ID, Data: {} });
-    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(changeRequests()).toEqual([changeRequest([], RECONCILE_COMMENT, leaseClaim())]);
+    expect(zone.cnames()).toEqual({});
+    expect(zone.get(LEASE_NAME)).toBeDefined();
   });
 });
 
@@ -810,7 +843,7 @@ describe('a failover, end to end', () => {
     // GIVEN both replicas are being replaced
     const { zone } = given([
       { id: 'sessions-001', role: 'primary' },
-      { id: 'sessions-002', role: 'replica', status: 'modifying' },
+      { id: 'sessions-002', role: 'replica', status: 'rebooting cache cluster nodes' },
       { id: 'sessions-003', role: 'replica', status: 'rebooting cache cluster nodes' },
     ], namesOnReplicas());
 
@@ -854,7 +887,8 @@ describe('verify action', () => {
     // THEN
     expect(result).toEqual({
       ok: true,
-      availableReplicas: 2,
+      servingReplicas: 2,
+      unmanaged: undefined,
       names: [
         { name: recordName(1), target: nodeAddress('sessions-002'), cacheClusterId: 'sessions-002' },
         { name: recordName(2), target: nodeAddress('sessions-003'), cacheClusterId: 'sessions-003' },
@@ -872,5 +906,92 @@ describe('verify action', () => {
     expect(result.ok).toBe(false);
     expect(result.names.find((name) => name.name === recordName(1))?.problem).toBe('points at sessions-002, which is the primary node');
     expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+});
+
+describe('after the custom resource\'s Delete, no run brings a name back (the lease)', () => {
+  // Removing the SNS subscription and the schedule does not cancel events already in Lambda's asynchronous queue, nor
+  // Lambda's own retries of a failed one (about 1 and 2 minutes later): "Asynchronous invocation", Lambda developer guide.
+  test.each([
+    ['a queued SNS notification', snsEvent(elastiCacheMessage('FailoverComplete', RG))],
+    ['a scheduled run', scheduledEvent()],
+    ['a direct invoke', {}],
+  ])('%s finds no lease and writes nothing', async (_, event) => {
+    // GIVEN the Delete removed the lease and every name
+    const { zone } = given(AFTER_FAILOVER, [], false);
+    const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
+
+    // WHEN
+    const result = await handler(event);
+
+    // THEN the zone stays empty, so CloudFormation can delete it
+    expect(result).toMatchObject({ changes: 0, records: {} });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(zone.cnames()).toEqual({});
+    expect(addMetric).toHaveBeenCalledWith('ReconcileSkipped', MetricUnit.Count, 1);
+  });
+
+  test('a run in flight when the Delete lands: its batch is refused, it re-reads, finds no lease and stops', async () => {
+    // GIVEN a failover run that has read the zone, and the Delete's batch landing before the run's batch
+    const { zone } = given(AFTER_FAILOVER, namesOnReplicas());
+    zone.beforeNextChange(() => {
+      zone.remove(LEASE_NAME);
+      zone.remove(recordName(1));
+      zone.remove(recordName(2));
+    });
+
+    // WHEN
+    const result = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN the run's batch renewed the lease, so Route 53 refused all of it; nothing came back
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+    expect(result).toMatchObject({ changes: 0 });
+    expect(zone.cnames()).toEqual({});
+    expect(zone.get(LEASE_NAME)).toBeUndefined();
+  });
+
+  test('a Delete right after a run landed removes what the run wrote, lease and all', async () => {
+    // GIVEN a run that re-pointed replica1
+    const { zone } = given(AFTER_FAILOVER, namesOnReplicas());
+    await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // WHEN the Delete runs, then a late retry of the notification
+    await handler(deleteEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2))));
+    await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN
+    expect(zone.cnames()).toEqual({});
+    expect(zone.get(LEASE_NAME)).toBeUndefined();
+  });
+});
+
+describe('member statuses (aws-facts §0a.1)', () => {
+  test('the only replica taking its daily backup keeps its name: a scheduled run writes nothing', async () => {
+    // GIVEN `snapshotting`, which DescribeCacheClusters reports during a backup ("no impact on the cache", ElastiCache backups page)
+    given([{ id: 'sessions-001', role: 'primary' }, { id: 'sessions-002', role: 'replica', status: 'snapshotting' }],
+      [cname(recordName(1), nodeAddress('sessions-002'), TTL)]);
+    setUpdaterEnv(recordNames(1));
+
+    // WHEN
+    const result = await handler(scheduledEvent());
+
+    // THEN
+    expect(result).toMatchObject({ changes: 0, records: { [recordName(1)]: nodeAddress('sessions-002') } });
+    expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+  });
+
+  test('a replica in a status this release does not know loses its name to an available one', async () => {
+    // GIVEN
+    given([
+      { id: 'sessions-001', role: 'primary' },
+      { id: 'sessions-002', role: 'replica', status: 'some-future-status' },
+      { id: 'sessions-003', role: 'replica' },
+    ], namesOnReplicas());
+
+    // WHEN
+    const result = await handler(scheduledEvent());
+
+    // THEN
+    expect(result).toMatchObject({ changes: 1, records: { [recordName(1)]: nodeAddress('sessions-003'), [recordName(2)]: nodeAddress('sessions-003') } });
   });
 });

@@ -41,7 +41,12 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * The subnets of the cache subnet group. Only private subnets are allowed.
    *
+   * A VPC with neither private subnets with egress nor isolated ones has nothing to default to: give
+   * `vpcSubnets` then (public subnets are refused). A selection the VPC cannot satisfy is reported with the
+   * other prop errors.
+   *
    * @default - the VPC's private subnets with egress, or its isolated subnets when it has none
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/SubnetGroups.html
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
 
@@ -63,7 +68,16 @@ export interface ReplicatedRedisWithStableReadersProps {
   readonly engine?: CacheEngine;
 
   /**
-   * The engine version, e.g. `8.2` for Valkey or `7.1` for Redis OSS.
+   * The engine version, `<major>.<minor>` or `<major>.<minor>.<patch>`, e.g. `8.2` for Valkey or `7.1` for Redis OSS.
+   *
+   * Versions this release knows: Valkey 7.2, 8.0, 8.1, 8.2, 9.0; Redis OSS 4.0.10, 5.0.6, 6.0, 6.2, 7.0, 7.1.
+   * A well-formed version it does not know (one AWS ships later) is used as given, with the warning
+   * `cdk-redis-stable-readers:unknownEngineVersion`; its parameter group family is derived from its numbers
+   * (Valkey `valkey<major>`, Redis OSS `redis<major>` from 7, `redis6.x`, `redis<major>.<minor>` before 6).
+   * Another form, or a version older than any ElastiCache offers for the engine, is an error.
+   *
+   * The version decides what the template asks for: log delivery (see `logRetention`) and
+   * `TransitEncryptionMode` (Redis OSS 7.0 and later, every Valkey). So a Redis OSS version must be a literal.
    *
    * @default - '8.2' for Valkey, '7.1' for Redis OSS
    * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html
@@ -72,6 +86,9 @@ export interface ReplicatedRedisWithStableReadersProps {
 
   /**
    * The node type of every node.
+   *
+   * Must have ElastiCache's form `cache.<family>.<size>`, e.g. `cache.r7g.xlarge`; whether the Region offers
+   * the type is checked at deploy.
    *
    * @default 'cache.m7g.large' (supports Multi-AZ with automatic failover)
    * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html
@@ -91,7 +108,11 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * Engine parameters for a custom parameter group, whose family follows the engine and version.
    *
+   * `cluster-enabled` set to `yes` is refused: the group is cluster-mode disabled, which is what gives each
+   * replica a role for the names to follow.
+   *
    * @default - the engine's default parameter group
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.html
    */
   readonly parameters?: Record<string, string>;
 
@@ -105,9 +126,11 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * The replication group id. Lowercase, 1-40 characters.
    *
-   * Changing it creates a new, empty group and deletes the old one (its data is not copied).
+   * Changing it creates a new, empty group and deletes the old one (its data is not copied). An id is unique
+   * per account and Region: two constructs of one app with the same id in the same account and Region are an error.
    *
    * @default - derived from the construct path, stable across deployments
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html
    */
   readonly replicationGroupId?: string;
 
@@ -148,7 +171,10 @@ export interface ReplicatedRedisWithStableReadersProps {
    * A secret whose `SecretString` is the AUTH token (16-128 printable characters, no `@`, `"` or `/`).
    * Only with TLS, and not together with `userGroupIds`.
    *
+   * A generated secret follows `removalPolicy`: kept with `RETAIN` and `SNAPSHOT`, deleted with `DESTROY`.
+   *
    * @default - a token is generated in Secrets Manager when TLS is on and no `userGroupIds` are given
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html
    */
   readonly authTokenSecret?: secretsmanager.ISecret;
 
@@ -167,16 +193,24 @@ export interface ReplicatedRedisWithStableReadersProps {
   readonly snapshotRetentionLimit?: number;
 
   /**
-   * Daily UTC time range for snapshots, e.g. `03:00-04:00`.
+   * Daily UTC time range in which ElastiCache starts the automatic snapshot, e.g. `03:00-04:00`.
+   *
+   * Format `hh24:mi-hh24:mi`, at least 60 minutes long (it may run past midnight), and not overlapping
+   * `preferredMaintenanceWindow`: ElastiCache refuses a shorter or overlapping window at deploy.
    *
    * @default - chosen by ElastiCache
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html
    */
   readonly snapshotWindow?: string;
 
   /**
    * Weekly UTC time range for maintenance, e.g. `sun:05:00-sun:06:00`.
    *
+   * Format `ddd:hh24:mi-ddd:hh24:mi` with `ddd` one of `sun`, `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, at
+   * least 60 minutes long, and not overlapping `snapshotWindow` on any day.
+   *
    * @default - chosen by ElastiCache
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/maintenance-window.html
    */
   readonly preferredMaintenanceWindow?: string;
 
@@ -190,14 +224,24 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * Retention of the slow-log, engine-log and updater log groups.
    *
+   * ElastiCache delivers only the logs the engine version has, and a log group is created only for those:
+   * Valkey both; Redis OSS 6.2 and later both, 6.0 the slow log only, before 6.0 none.
+   *
    * @default logs.RetentionDays.ONE_MONTH
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html
    */
   readonly logRetention?: logs.RetentionDays;
 
   /**
    * What happens to the replication group when it leaves the stack: SNAPSHOT, RETAIN or DESTROY.
    *
+   * A generated AUTH token secret is kept with `SNAPSHOT` and `RETAIN` (the group, or a group restored from
+   * its final snapshot, can only be reached with it; Secrets Manager has no snapshot) and deleted with
+   * `DESTROY`. With `RETAIN` the subnet group, parameter group and created security group are kept too,
+   * because the retained group still uses them; the slow-log and engine-log groups are kept with `RETAIN` only.
+   *
    * @default RemovalPolicy.SNAPSHOT
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -213,27 +257,38 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * A private hosted zone for the names. It must be associated with the VPC and know its zone name.
    *
+   * Import it with `PrivateHostedZone.fromPrivateHostedZoneAttributes`. A public zone is refused, whether
+   * defined in the app or imported with `PublicHostedZone.from...`; so is `HostedZone.fromHostedZoneAttributes`
+   * (and `fromLookup`), which may be public, where aws-cdk-lib lets the construct tell it apart (2.236 does,
+   * 2.224 does not). One construct per zone, and per zone name in a VPC.
+   *
    * Moving a deployed construct to another zone is not supported: the updater's permissions follow
    * the new zone before CloudFormation removes the old names. Create a new construct instead.
    *
    * @default - a new private hosted zone named `zoneName`
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html
    */
   readonly hostedZone?: route53.IPrivateHostedZone;
 
   /**
    * The name of the private hosted zone the construct creates.
    *
-   * Like `hostedZone`, it cannot change on a deployed construct.
+   * Like `hostedZone`, it cannot change on a deployed construct. Route 53 refuses a second private zone of the
+   * same name in one VPC, so two constructs of one app with the same zone name in one VPC are an error.
    *
    * @default - `<replication group id>.cache.internal`, unique per replication group
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zone-private-considerations.html
    */
   readonly zoneName?: string;
 
   /**
-   * TTL of the `primary`, `reader` and `replicaN` names, 1 to 300 seconds. Keep it short: clients
-   * keep reading from a promoted replica for up to this long after a failover.
+   * TTL of the `primary`, `reader` and `replicaN` names, a whole number of seconds from 1 to 300.
+   *
+   * Keep it short: clients keep reading from a promoted replica for up to this long after a failover.
+   * Above 60 seconds it warns.
    *
    * @default Duration.seconds(10)
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-basic.html#rrsets-values-basic-ttl
    */
   readonly recordTtl?: Duration;
 
@@ -322,7 +377,11 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
   /** The alarm that fires when the updater fails or dead-letters an event. */
   public readonly updaterAlarm: cloudwatch.IAlarm;
 
-  /** The AUTH token, when the construct uses one. */
+  /**
+   * The AUTH token, when the construct uses one.
+   *
+   * A generated one is kept when the stack deletes the group with `removalPolicy` `SNAPSHOT` or `RETAIN`.
+   */
   public readonly authSecret?: secretsmanager.ISecret;
 
   /** The underlying replication group, as an escape hatch. */

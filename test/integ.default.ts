@@ -33,18 +33,33 @@ const verifyNames = () => integ.assertions.invokeFunction({
   payload: JSON.stringify({ action: 'verify' }),
 });
 
+/**
+ * The group's members: `<id>-001` holds `role`, and the group is `available`. A cluster-mode-disabled group made with
+ * NumCacheClusters names its members `<id>-001` onwards, the first one primary (checked before the failover, so a
+ * different start fails the test instead of passing it).
+ */
+const firstMemberIs = (role: 'primary' | 'replica') => ExpectedResult.objectLike({
+  ReplicationGroups: [Match.objectLike({
+    Status: 'available',
+    NodeGroups: [Match.objectLike({
+      NodeGroupMembers: Match.arrayWith([Match.objectLike({ CacheClusterId: `${cache.replicationGroupId}-001`, CurrentRole: role })]),
+    })],
+  })],
+});
+const describeGroup = () => integ.assertions.awsApiCall('ElastiCache', 'describeReplicationGroups', {
+  ReplicationGroupId: cache.replicationGroupId,
+});
+
 const failover = integ.assertions.awsApiCall('ElastiCache', 'testFailover', {
   ReplicationGroupId: cache.replicationGroupId,
   NodeGroupId: '0001',
 });
-const groupAvailableAgain = integ.assertions.awsApiCall('ElastiCache', 'describeReplicationGroups', {
-  ReplicationGroupId: cache.replicationGroupId,
-}).expect(ExpectedResult.objectLike({ ReplicationGroups: [{ Status: 'available' }] }))
-  .waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) });
 
 verifyNames().expect(everyNameOnAReplica)
+  .next(describeGroup().expect(firstMemberIs('primary')))
   .next(failover)
-  .next(groupAvailableAgain)
+  // TestFailover answers with the roles unchanged: wait until another member is primary, or the next check proves nothing.
+  .next(describeGroup().expect(firstMemberIs('replica')).waitForAssertions({ totalTimeout: Duration.minutes(30), interval: Duration.seconds(30) }))
   // The notification reaches the updater seconds after the failover; the 5-minute schedule is the backstop.
   .next(verifyNames().expect(everyNameOnAReplica).waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) }));
 

@@ -257,10 +257,11 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * A private hosted zone for the names. It must be associated with the VPC and know its zone name.
    *
-   * Import it with `PrivateHostedZone.fromPrivateHostedZoneAttributes`. A public zone is refused, whether
-   * defined in the app or imported with `PublicHostedZone.from...`; so is `HostedZone.fromHostedZoneAttributes`
-   * (and `fromLookup`), which may be public, where aws-cdk-lib lets the construct tell it apart (2.236 does,
-   * 2.224 does not). One construct per zone, and per zone name in a VPC.
+   * Import it with `PrivateHostedZone.fromPrivateHostedZoneAttributes`. A public zone is refused: one defined
+   * in the app, one imported with `PublicHostedZone.fromPublicHostedZoneId`, and, where aws-cdk-lib lets the
+   * construct tell them from the private import (2.236 does, 2.224 does not), one imported with
+   * `PublicHostedZone.fromPublicHostedZoneAttributes` or `HostedZone.fromHostedZoneAttributes` (or `fromLookup`),
+   * which may be public. One construct per zone, and per zone name in a VPC.
    *
    * Moving a deployed construct to another zone is not supported: the updater's permissions follow
    * the new zone before CloudFormation removes the old names. Create a new construct instead.

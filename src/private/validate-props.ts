@@ -67,13 +67,13 @@ const DAILY_WINDOW = new RegExp(`^${TIME}-${TIME}$`);
 const WEEKLY_WINDOW = new RegExp(`^(${DAYS.join('|')}):${TIME}-(${DAYS.join('|')}):${TIME}$`);
 
 /** A window as minutes on a ring (a day or a week): where it starts and how long it lasts (it may wrap around). */
-interface Window {
+export interface Window {
   readonly start: number;
   readonly length: number;
 }
 
 /** `hh24:mi-hh24:mi` (UTC), as minutes of the day; undefined when not in that form. */
-function parseDailyWindow(text: string): Window | undefined {
+export function parseDailyWindow(text: string): Window | undefined {
   const match = DAILY_WINDOW.exec(text);
   if (!match) {
     return undefined;
@@ -83,7 +83,7 @@ function parseDailyWindow(text: string): Window | undefined {
 }
 
 /** `ddd:hh24:mi-ddd:hh24:mi` (UTC), as minutes of the week from Sunday 00:00; undefined when not in that form. */
-function parseWeeklyWindow(text: string): Window | undefined {
+export function parseWeeklyWindow(text: string): Window | undefined {
   const match = WEEKLY_WINDOW.exec(text);
   if (!match) {
     return undefined;
@@ -94,11 +94,12 @@ function parseWeeklyWindow(text: string): Window | undefined {
 }
 
 /** Whether the daily window, repeated on each day of the week, meets the weekly window. */
-function overlaps(daily: Window, weekly: Window): boolean {
+export function overlaps(daily: Window, weekly: Window): boolean {
+  // Two non-empty windows on the week's ring meet exactly when one starts inside the other.
   const within = (point: number, window: Window) => (point - window.start + MINUTES_PER_WEEK) % MINUTES_PER_WEEK < window.length;
   return DAYS.some((_, day) => {
     const snapshot = { start: day * MINUTES_PER_DAY + daily.start, length: daily.length };
-    return within(snapshot.start, weekly) || within(weekly.start % MINUTES_PER_WEEK, { ...snapshot, start: snapshot.start % MINUTES_PER_WEEK });
+    return within(snapshot.start, weekly) || within(weekly.start, snapshot);
   });
 }
 

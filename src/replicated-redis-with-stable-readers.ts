@@ -650,12 +650,13 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       failures.push('hostedZone must be used by one ReplicatedRedisWithStableReaders only (the names replica1, primary and reader would collide), '
         + `got ${props.hostedZone!.node.path}, already used by ${found.zone}`);
     } else if (found.zoneNameInVpc) {
-      // Route 53 refuses a second private zone of one name in one VPC (ConflictingDomainExists); with a given zone the names would collide.
+      // Route 53 API reference, CreateHostedZone / AssociateVPCWithHostedZone, ConflictingDomainExists: a private zone of
+      // that name is already associated with the VPC. With a given zone, the two constructs' names would collide instead.
       const prop = props.hostedZone ? 'hostedZone' : props.zoneName !== undefined ? 'zoneName' : 'zoneName (by default <replicationGroupId>.cache.internal)';
       failures.push(`${prop} must name a zone no other ReplicatedRedisWithStableReaders uses in the same VPC, got '${claim.zoneName}', already used by ${found.zoneNameInVpc}`);
     }
     if (found.replicationGroupId) {
-      // A replication group id is unique per account and Region: the second CreateReplicationGroup fails (ReplicationGroupAlreadyExists).
+      // ElastiCache API reference, CreateReplicationGroup: ReplicationGroupAlreadyExists (ids are unique per account and Region).
       failures.push(`replicationGroupId must be unique in the account and Region, got '${claim.replicationGroupId}', already used by ${found.replicationGroupId}`);
     }
     return failures;

@@ -196,11 +196,13 @@ const RULES: Rule[] = [
       : 'for Redis OSS (log delivery and transitEncryptionMode follow it)'}, got ${engineVersion}`
     : undefined,
 
+  // ElastiCache's supported node types page: every type is cache.<family>.<size> (cache.t4g.micro, cache.r6gd.16xlarge).
   ({ cacheNodeType }) => Token.isUnresolved(cacheNodeType) || /^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(cacheNodeType)
     ? undefined
     : `cacheNodeType must be cache.<family>.<size>, e.g. cache.m7g.large, got '${cacheNodeType}'`,
 
-  // "cluster-enabled yes" makes a cluster-mode-enabled group: no per-replica roles, so nothing for the names to follow.
+  // ElastiCache parameter reference: cluster-enabled yes makes a cluster-mode-enabled group, whose members have no
+  // CurrentRole (DescribeReplicationGroups), so the names would have nothing to follow; it contradicts ClusterMode disabled.
   ({ parameters }) => {
     const value = parameters?.['cluster-enabled'];
     return value !== undefined && !Token.isUnresolved(value) && value.trim().toLowerCase() === 'yes'

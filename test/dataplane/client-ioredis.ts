@@ -65,14 +65,18 @@ async function recipeWriter(name: string): Promise<void> {
 
 /** Connecting through the stable name with hostname verification must fail; through its target (the recipe) must work. */
 async function tlsCheck(name: string): Promise<void> {
-  const direct = new Redis({ host: name, port: 6379, password: process.env.AUTH_TOKEN, tls: { servername: name }, lazyConnect: true, retryStrategy: () => null });
-  direct.on('error', () => undefined);
+  const direct = new Redis({
+    host: name, port: 6379, password: process.env.AUTH_TOKEN, tls: { servername: name }, lazyConnect: true, retryStrategy: () => null,
+  });
+  // The TLS error comes as an 'error' event; connect() then only says the connection closed.
+  let tlsError: NodeJS.ErrnoException | undefined;
+  direct.on('error', (error) => tlsError ??= error);
   try {
     await direct.connect();
     await direct.ping();
     emit({ e: 'tls', via: 'stable-name', ok: true });
   } catch (error) {
-    emit({ e: 'tls', via: 'stable-name', ok: false, error: (error as NodeJS.ErrnoException).code ?? message(error) });
+    emit({ e: 'tls', via: 'stable-name', ok: false, error: tlsError?.code ?? (error as NodeJS.ErrnoException).code ?? message(error) });
   } finally {
     direct.disconnect();
   }

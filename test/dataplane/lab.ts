@@ -126,7 +126,8 @@ export class Lab {
     const members = await this.members();
     const primary = members.find((member) => member.CurrentRole === 'primary')!;
     await this.startNode(primary);
-    await Promise.all(members.filter((member) => member !== primary).map((member) => this.startNode(member, this.nodes.get(primary.CacheClusterId!))));
+    const primaryNode = this.nodes.get(primary.CacheClusterId!);
+    await Promise.all(members.filter((member) => member !== primary).map((member) => this.startNode(member, primaryNode)));
     await this.waitForReplicasInSync();
 
     this.zoneView = new ZoneView({
@@ -265,8 +266,9 @@ export class Lab {
    */
   async failover(newPrimaryId: string): Promise<{ promotedAt: number; switchedAt: number }> {
     const promoted = this.nodes.get(newPrimaryId)!;
-    await promoted.command('REPLICAOF', 'NO', 'ONE');
+    // Taken before the command: a read that completes while it is under way may already be on a primary.
     const promotedAt = Date.now();
+    await promoted.command('REPLICAOF', 'NO', 'ONE');
     // Whether ElastiCache closes the promoted node's connections is a switch (switches.ts).
     if (this.options.model.promotionClosesConnections) {
       await promoted.killClients();
@@ -303,7 +305,9 @@ export class Lab {
   /** Adds a replica (emulator first, as ElastiCache creates the node, then the node syncs). */
   async addReplica(): Promise<string> {
     const before = new Set((await this.members()).map((member) => member.CacheClusterId));
-    await this.elastiCache.send(new IncreaseReplicaCountCommand({ ReplicationGroupId: this.groupId, NewReplicaCount: this.nodes.size, ApplyImmediately: true }));
+    await this.elastiCache.send(new IncreaseReplicaCountCommand({
+      ReplicationGroupId: this.groupId, NewReplicaCount: this.nodes.size, ApplyImmediately: true,
+    }));
     const added = (await this.members()).find((member) => !before.has(member.CacheClusterId))!;
     await this.startNode(added, this.nodes.get(await this.primaryId()));
     await this.waitForReplicasInSync();
@@ -314,7 +318,9 @@ export class Lab {
 
   /** Removes a replica: the emulator drops it and its node stops at once. */
   async removeReplica(id: string): Promise<void> {
-    await this.elastiCache.send(new DecreaseReplicaCountCommand({ ReplicationGroupId: this.groupId, ReplicasToRemove: [id], ApplyImmediately: true }));
+    await this.elastiCache.send(new DecreaseReplicaCountCommand({
+      ReplicationGroupId: this.groupId, ReplicasToRemove: [id], ApplyImmediately: true,
+    }));
     await this.nodes.get(id)!.kill();
     this.nodes.delete(id);
     this.log(`${id} removed`);

@@ -60,13 +60,15 @@ class StableReader:
     def _move(self, current_ok):
         # Its own name first, then (if its node is not a good replica) the others; DNS need not have moved the names yet.
         for name in [self.own] if current_ok else [self.own] + self.others:
-            client = connect(name, self.password)
+            client = None
             try:
+                client = connect(name, self.password)
                 if on_replica(client):
                     return self._use(name, client)
             except RETRYABLE:
                 pass
-            client.close()
+            if client is not None:
+                client.close()
 
     def _use(self, name=None, client=None):
         if self.client is not None and self.client is not client:

@@ -26,6 +26,10 @@ export interface ElastiCacheModel {
   readonly resolverCaches: boolean;
   /** Delay between a Route 53 change and the VPC resolver answering it. Route 53 documents "within 60 s" for changes. */
   readonly route53PropagationMs: number;
+  /** Time from a primary failing to a replica being promoted. AWS gives no bound. */
+  readonly primaryFailureDetectionMs: number;
+  /** How long a failed old primary stays down before it is back as a replica (ElastiCache replaces it). */
+  readonly oldPrimaryDownMs: number;
   /** How often the updater's schedule runs. The product default is 5 minutes. */
   readonly scheduleIntervalMs: number;
 }
@@ -39,5 +43,7 @@ export const DEFAULT_MODEL: ElastiCacheModel = {
   nodeRecordTtlSeconds: 5,
   resolverCaches: true,
   route53PropagationMs: 0,
+  primaryFailureDetectionMs: 1_000,
+  oldPrimaryDownMs: 4_000,
   scheduleIntervalMs: 5 * 60_000,
 };

@@ -6,14 +6,9 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import type { CurrentRecord, GroupMember, RecordChange } from './plan';
+import { DeadlineRetryStrategy, MAX_ATTEMPTS_GUARD } from './retry';
 import { normalizeRecordName } from '../../src/private/contract';
 
-/**
- * Route 53 allows 10 requests/s per account (burst 50), and an AZ loss fails many groups over
- * at once, so throttling (`Throttling`, `PriorRequestNotComplete`) gets more than the SDK's
- * default 3 attempts. The standard strategy backs off exponentially with jitter.
- */
-export const ROUTE53_MAX_ATTEMPTS = 10;
 const ELASTICACHE_MAX_ATTEMPTS = 5;
 
 /** The AWS calls the updater makes. An interface so tests and benchmarks can count or replace them. */
@@ -32,11 +27,26 @@ export interface GroupState {
   readonly members: GroupMember[];
 }
 
+/** Options of {@link createUpdaterAws}. */
+export interface UpdaterAwsOptions {
+  /**
+   * When Route 53 retries must stop (epoch milliseconds): the handler sets it from the invocation's remaining time.
+   * @default - DEFAULT_CALL_BUDGET_MS after each call's first attempt
+   */
+  readonly deadline?: () => number;
+  /** Divides every retry wait; only the benchmark's time-scaled clock sets it. @default 1 */
+  readonly timeScale?: number;
+}
+
 /** Clients are created once per container, so warm invocations reuse connections. */
-export function createUpdaterAws(): UpdaterAws {
+export function createUpdaterAws(options: UpdaterAwsOptions = {}): UpdaterAws {
   // Regions and AWS_ENDPOINT_URL* variables are read by the SDK itself, so the same bundle runs against an emulator.
   const elastiCache = new ElastiCacheClient({ maxAttempts: ELASTICACHE_MAX_ATTEMPTS });
-  const route53 = new Route53Client({ maxAttempts: ROUTE53_MAX_ATTEMPTS, retryMode: 'standard' });
+  const route53 = new Route53Client({
+    // Only announced in each request's amz-sdk-request header: the deadline is the real bound (retry.ts).
+    maxAttempts: MAX_ATTEMPTS_GUARD,
+    retryStrategy: new DeadlineRetryStrategy({ deadline: options.deadline, timeScale: options.timeScale }),
+  });
   return {
     readGroup: (id) => readGroup(elastiCache, id),
     readRecords: (zoneId, names) => readRecords(route53, zoneId, names),

@@ -358,3 +358,19 @@ export function conditionalBatch(changes: readonly RecordChange[], current: read
     return live ? [{ action: 'DELETE', name: change.name, target: live.listedTarget, ttl: live.ttl }, create] : [create];
   });
 }
+
+/**
+ * The records as they are once `batch` landed (Route 53 applies a batch in order, all or nothing): what a warm
+ * function remembers of the zone after its own write.
+ */
+export function applyBatch(current: readonly CurrentRecord[], batch: readonly RecordChange[]): CurrentRecord[] {
+  const records = new Map(current.map((record) => [normalizeRecordName(record.name), record]));
+  for (const change of batch) {
+    if (change.action === 'DELETE') {
+      records.delete(normalizeRecordName(change.name));
+    } else {
+      records.set(normalizeRecordName(change.name), { name: change.name, target: change.target, ttl: change.ttl });
+    }
+  }
+  return [...records.values()];
+}

@@ -1,5 +1,6 @@
 import { errorName, GroupState, UpdaterAws } from './aws';
-import { compareIds, conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
+import { applyBatch, compareIds, conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
+import type { RecordCache } from './record-cache';
 import type { UpdaterSettings } from './settings';
 import { normalizeRecordName, replicaNamesLeaseName, replicaNamesLeaseTarget } from '../../src/private/contract';
 
@@ -48,6 +49,14 @@ export interface ReconcileOptions {
    * Every other run finds no lease after the custom resource's Delete, and writes nothing.
    */
   readonly claimLease?: boolean;
+  /** What this container last read or wrote in each zone; kept up to date by the reconcile. */
+  readonly cache?: RecordCache;
+  /**
+   * Plans the first batch from `cache` instead of listing the zone: one Route 53 request for an event. The
+   * zone is still listed when the cache is empty, when the batch is refused, and when the cached plan writes
+   * nothing (so a run never ends on memory alone). The schedule and the custom resource always list.
+   */
+  readonly startFromCache?: boolean;
 }
 
 /**
@@ -68,12 +77,23 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
   let before: Record<string, string> | undefined;
   let written = 0;
   const deleted: string[] = [];
-  for (let attempt = 1; ; attempt++) {
-    const [group, current] = await Promise.all([
-      aws.readGroup(settings.replicationGroupId),
-      aws.readRecords(settings.hostedZoneId, [...settings.recordNames, ...namesToDelete, leaseName]),
+  const wanted = new Set([...settings.recordNames, ...namesToDelete, leaseName]);
+  const zoneId = settings.hostedZoneId;
+  let fromCache = options.startFromCache === true;
+  let attempt = 0;
+  let group: GroupState | undefined;
+  for (;;) {
+    attempt += 1;
+    const remembered = fromCache ? options.cache?.get(zoneId)?.filter((record) => wanted.has(normalizeRecordName(record.name))) : undefined;
+    const [groupRead, current] = await Promise.all([
+      group ?? aws.readGroup(settings.replicationGroupId),
+      remembered ?? aws.readRecords(zoneId, [...wanted]),
     ]);
-    const plan = planReconcile(group.members, current, settings);
+    group = undefined;
+    if (remembered === undefined) {
+      options.cache?.set(zoneId, current);
+    }
+    const plan = planReconcile(groupRead.members, current, settings);
     const lease = current.find((record) => normalizeRecordName(record.name) === leaseName);
     const summary = (extra: Partial<ReconcileResult>): ReconcileResult => ({
       replicationGroupId: settings.replicationGroupId,
@@ -85,29 +105,40 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
       attempts: attempt,
       ...extra,
     });
-    if (lease === undefined && !options.claimLease) {
-      return summary({ skipped: `${leaseName} does not exist: the names are not managed (the custom resource was deleted, or has not run yet)` });
-    }
     // Dropped names go whatever the roles: nobody owns them any more.
     const deletions = planDeletion(namesToDelete, current);
     // A group read mid-failover may show no primary or two: a plan from it could tear down names that are right.
-    const primaries = group.members.filter((member) => member.role === 'primary').map((member) => member.cacheClusterId);
+    const primaries = groupRead.members.filter((member) => member.role === 'primary').map((member) => member.cacheClusterId);
     const deferred = primaries.length === 1 ? undefined
       : `the group reports ${primaries.length} primary members${primaries.length > 0 ? ` (${primaries.join(', ')})` : ''}, `
         + 'not exactly one; names left as they are';
     const changes: RecordChange[] = deferred === undefined ? [...plan.changes, ...deletions] : deletions;
+    if (remembered !== undefined && (lease === undefined || changes.length === 0)) {
+      // Memory alone never ends a run: nothing to write is confirmed by a listing, in the same round with the same group.
+      fromCache = false;
+      group = groupRead;
+      attempt -= 1;
+      continue;
+    }
+    if (lease === undefined && !options.claimLease) {
+      return summary({ skipped: `${leaseName} does not exist: the names are not managed (the custom resource was deleted, or has not run yet)` });
+    }
     const leaseTarget = replicaNamesLeaseTarget(settings.replicationGroupId);
     const batch = changes.length > 0 || lease === undefined
       ? [...leaseRenewal(lease, leaseName, leaseTarget, settings.ttlSeconds), ...conditionalBatch(changes, current)]
       : [];
     try {
-      await aws.applyChanges(settings.hostedZoneId, batch, `Replica names of ${settings.replicationGroupId}`);
+      await aws.applyChanges(zoneId, batch, `Replica names of ${settings.replicationGroupId}`);
     } catch (error) {
+      // Another writer (or a stale memory): read the zone again, from Route 53.
+      options.cache?.forget(zoneId);
+      fromCache = false;
       if (errorName(error) === 'InvalidChangeBatch' && attempt < MAX_PLAN_ATTEMPTS) {
         continue;
       }
       throw error;
     }
+    options.cache?.set(zoneId, applyBatch(current, batch));
     before ??= currentTargets(current, settings.recordNames);
     written += changes.length;
     deleted.push(...deletions.map((change) => change.name));
@@ -119,7 +150,8 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     // other names) and leave a name on the new primary. So after a write the group is read again; if it changed,
     // this reconcile plans again from fresh state. The last round skips this: a group still changing then sends
     // more notifications, and the schedule follows.
-    if (changes.length > 0 && attempt < MAX_PLAN_ATTEMPTS && !sameGroup(group, await aws.readGroup(settings.replicationGroupId))) {
+    if (changes.length > 0 && attempt < MAX_PLAN_ATTEMPTS && !sameGroup(groupRead, await aws.readGroup(settings.replicationGroupId))) {
+      fromCache = options.startFromCache === true;
       continue;
     }
     return summary({ records: plan.records });
@@ -160,7 +192,8 @@ function sameGroup(left: GroupState, right: GroupState): boolean {
  * Deletes the given names, reading their live values first, in one atomic batch. A name already gone is not an error.
  * Pass the lease among them: a run in flight then cannot write after this batch, since its own batch renews the lease.
  */
-export async function deleteRecords(aws: UpdaterAws, hostedZoneId: string, names: readonly string[]): Promise<number> {
+export async function deleteRecords(aws: UpdaterAws, hostedZoneId: string, names: readonly string[], cache?: RecordCache): Promise<number> {
+  cache?.forget(hostedZoneId);
   for (let attempt = 1; ; attempt++) {
     const current = await aws.readRecords(hostedZoneId, names);
     const deletions = planDeletion(names, current);

@@ -3,6 +3,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createUpdaterAws, errorName, UpdaterAws } from './aws';
 import { classifyEvent } from './events';
 import { deleteRecords, reconcile, ReconcileResult } from './reconcile';
+import { RecordCache } from './record-cache';
+import { DEFAULT_CALL_BUDGET_MS } from './retry';
 import { readSettings } from './settings';
 import { verifyNames, VerifyResult } from './verify';
 import {
@@ -19,12 +21,24 @@ const METRICS_NAMESPACE = 'CdkRedisStableReaders';
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 let aws: UpdaterAws | undefined;
+/** What this container last read or wrote in its zones: a warm event needs one Route 53 request. */
+let recordCache = new RecordCache();
+/** When the current invocation's Route 53 retries must stop (epoch milliseconds). */
+let retryDeadline = 0;
+/** Time kept back from the invocation's remaining time, to log, publish metrics and answer before the timeout. */
+const RETRY_DEADLINE_MARGIN_MS = 5_000;
 /** The group the logger keys and metric dimensions were set for; Powertools warns each time one is set again. */
 let defaultsSetFor: string | undefined;
 
-/** Lets tests and benchmarks swap the AWS layer. */
+/** Lets tests and benchmarks swap the AWS layer; like a new container, it starts with no memory of the zone. */
 export function setUpdaterAws(replacement: UpdaterAws | undefined): void {
   aws = replacement;
+  recordCache = new RecordCache();
+}
+
+/** The part of the Lambda context the handler reads. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
 }
 
 /** The answer to a direct invoke or a reconciling event. */
@@ -45,14 +59,19 @@ export interface CustomResourceResponse {
  * CloudFormation custom resource events and direct invokes. Each becomes one reconcile,
  * except `{"action":"verify"}`, which only checks the names.
  */
-export async function handler(event: unknown): Promise<ReconcileResponse | CustomResourceResponse | VerifyResult | { ignored: string[] }> {
+export async function handler(
+  event: unknown,
+  context?: InvocationContext,
+): Promise<ReconcileResponse | CustomResourceResponse | VerifyResult | { ignored: string[] }> {
   const settings = readSettings(process.env);
+  // Route 53 retries last as long as this invocation can (retry.ts); without a Lambda context, a fixed budget.
+  retryDeadline = Date.now() + (context ? context.getRemainingTimeInMillis() - RETRY_DEADLINE_MARGIN_MS : DEFAULT_CALL_BUDGET_MS);
   if (defaultsSetFor !== settings.replicationGroupId) {
     logger.appendPersistentKeys({ replicationGroupId: settings.replicationGroupId });
     metrics.setDefaultDimensions({ ReplicationGroupId: settings.replicationGroupId });
     defaultsSetFor = settings.replicationGroupId;
   }
-  const client = aws ??= createUpdaterAws();
+  const client = aws ??= createUpdaterAws({ deadline: () => retryDeadline });
   const request = classifyEvent(event, settings.replicationGroupId);
   const started = Date.now();
   try {
@@ -71,7 +90,8 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
         return result;
       }
       case 'reconcile': {
-        const result = await reconcile(client, settings);
+        // A notification goes straight to its batch from memory; the schedule always lists, so drift is found.
+        const result = await reconcile(client, settings, { cache: recordCache, startFromCache: request.trigger !== 'schedule' });
         logSummary(request.trigger, result, started, request.reasons);
         return { replicationGroupId: result.replicationGroupId, records: result.records, changes: result.changes };
       }
@@ -85,7 +105,7 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
           const leaseName = replicaNamesLeaseName(ownedNames);
           const names = [...(leaseName ? [leaseName] : []), ...replicaSlotNames(ownedNames)];
           try {
-            const deleted = await deleteRecords(client, hostedZoneId, names);
+            const deleted = await deleteRecords(client, hostedZoneId, names, recordCache);
             logger.info('Replica names deleted', { names, deleted, durationMs: Date.now() - started });
           } catch (error) {
             if (errorName(error) !== 'NoSuchHostedZone') {
@@ -102,7 +122,8 @@ export async function handler(event: unknown): Promise<ReconcileResponse | Custo
         // Names dropped by the update, in this zone only (in a rollback, the old names may be another zone's).
         const zone = replicaNameZone(ownedNames[0] ?? '');
         const namesToDelete = (request.oldRecordNames ?? []).filter((name) => replicaNameZone(name) === zone);
-        const result = await reconcile(client, { ...settings, hostedZoneId, recordNames: ownedNames }, { namesToDelete, claimLease: true });
+        const ownedSettings = { ...settings, hostedZoneId, recordNames: ownedNames };
+        const result = await reconcile(client, ownedSettings, { namesToDelete, claimLease: true, cache: recordCache });
         logSummary(`custom-resource ${request.requestType}`, result, started);
         // A deferred reconcile still succeeds: failing would roll the stack back over a transient group state.
         return { PhysicalResourceId: replicaRecordsPhysicalId(hostedZoneId), Data: result.records };

@@ -20,6 +20,9 @@ import { NoReplicaFallback } from '../options';
 /** The bundled handler, built into assets/ by `npx projen bundle`; the same path from src/ and lib/. */
 const UPDATER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'updater');
 
+/** How long one updater invocation may run; its Route 53 retries stop shortly before. */
+export const UPDATER_TIMEOUT = Duration.minutes(5);
+
 /** Settings of the updater, already validated by the construct. */
 export interface UpdaterProps {
   readonly replicationGroupId: string;
@@ -75,8 +78,10 @@ export class Updater extends Construct {
       handler: 'index.handler',
       code: lambda.Code.fromAsset(UPDATER_ASSET_DIR),
       memorySize: 256,
-      // Route 53 throttling retries can take tens of seconds when many groups fail over at once.
-      timeout: Duration.minutes(2),
+      // Route 53 retries last until 5 s before this (lambda/updater/retry.ts). An AZ outage can queue a thousand groups
+      // behind one account's 10 requests/s: about 100 s warm, 200 s cold, so 5 minutes leaves room without letting a
+      // stuck run outlive the next scheduled one by long. Overlapping runs are safe (conditional batches).
+      timeout: UPDATER_TIMEOUT,
       role,
       logGroup,
       deadLetterQueue: this.deadLetterQueue,

@@ -15,7 +15,8 @@ import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { FakeReplicationGroup, nodeAddress } from './fixtures/elasticache';
 import { cname, FakeHostedZone } from './fixtures/route53';
 import { RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
-import { compareRoute53Order, createUpdaterAws, errorName, ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
+import { compareRoute53Order, createUpdaterAws, errorName } from '../../lambda/updater/aws';
+import { DeadlineRetryStrategy, MAX_ATTEMPTS_GUARD } from '../../lambda/updater/retry';
 
 const elastiCache = mockClient(ElastiCacheClient);
 const route53: AwsClientStub<Route53Client> = mockClient(Route53Client);
@@ -86,7 +87,7 @@ describe('errorName', () => {
 });
 
 describe('createUpdaterAws', () => {
-  test('configures Route 53 with ROUTE53_MAX_ATTEMPTS standard-mode attempts', async () => {
+  test('configures Route 53 to retry until a deadline rather than a number of attempts', async () => {
     // GIVEN
     let client: Route53Client | undefined;
     route53.on(ListResourceRecordSetsCommand).callsFake((_input, getClient) => {
@@ -95,13 +96,11 @@ describe('createUpdaterAws', () => {
     });
 
     // WHEN
-    await createUpdaterAws().readRecords(ZONE_ID, recordNames(1));
+    await createUpdaterAws({ deadline: () => Date.now() }).readRecords(ZONE_ID, recordNames(1));
 
-    // THEN
-    expect(ROUTE53_MAX_ATTEMPTS).toBeGreaterThan(3);
-    expect(await client!.config.maxAttempts()).toBe(ROUTE53_MAX_ATTEMPTS);
-    // `mode` is on the SDK's strategies but not on the RetryStrategyV2 interface.
-    expect((await client!.config.retryStrategy()) as unknown).toHaveProperty('mode', 'standard');
+    // THEN the SDK announces the guard as its maximum, and the strategy is the deadline one
+    expect(await client!.config.maxAttempts()).toBe(MAX_ATTEMPTS_GUARD);
+    expect(await client!.config.retryStrategy()).toBeInstanceOf(DeadlineRetryStrategy);
   });
 });
 

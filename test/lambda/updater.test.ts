@@ -24,7 +24,7 @@ import {
 import { change, cname, FakeHostedZone, FakeRecord, replace } from './fixtures/route53';
 import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixtures/route53-wire';
 import { LEASE_NAME, LEASE_TARGET, RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
-import { createUpdaterAws, ROUTE53_MAX_ATTEMPTS } from '../../lambda/updater/aws';
+import { createUpdaterAws } from '../../lambda/updater/aws';
 import { MAX_PLAN_ATTEMPTS, reconcile } from '../../lambda/updater/reconcile';
 import { readSettings } from '../../lambda/updater/settings';
 import { handler, setUpdaterAws } from '../../lambda/updater/updater.lambda';
@@ -307,6 +307,87 @@ describe('AWS calls per reconcile', () => {
   });
 });
 
+describe('Route 53 requests per event: a warm function writes from memory', () => {
+  /** Route 53 requests since the last reset, by action. */
+  const route53Requests = () => ({
+    list: route53.commandCalls(ListResourceRecordSetsCommand).length,
+    change: route53.commandCalls(ChangeResourceRecordSetsCommand).length,
+  });
+
+  test('a failover notification to a cold function: a listing and the batch', async () => {
+    // GIVEN a new container
+    given(AFTER_FAILOVER, namesOnReplicas());
+
+    // WHEN
+    await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN
+    expect(route53Requests()).toEqual({ list: 1, change: 1 });
+  });
+
+  test('a failover notification to a warm function: the batch alone, planned from what the last run saw', async () => {
+    // GIVEN the container's last run (the schedule) listed the zone
+    const { group, zone } = given(AS_CREATED, namesOnReplicas());
+    await handler(scheduledEvent());
+    route53.resetHistory();
+
+    // WHEN the group fails over and ElastiCache notifies
+    group.nodes = AFTER_FAILOVER;
+    await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN one request, and the right names
+    expect(route53Requests()).toEqual({ list: 0, change: 1 });
+    expect(changeRequests()).toEqual([changeRequest(replica1OffThePromotedNode())]);
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
+  });
+
+  test('a warm function whose memory is stale: the batch is refused, it lists and writes again, and the names are right', async () => {
+    // GIVEN the container saw the names, then another writer changed replica1 (to the same node, with another TTL)
+    const { group, zone } = given(AS_CREATED, namesOnReplicas());
+    await handler(scheduledEvent());
+    zone.put(cname(recordName(1), nodeAddress('sessions-002'), 60));
+    route53.resetHistory();
+
+    // WHEN
+    group.nodes = AFTER_FAILOVER;
+    await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
+
+    // THEN a refused batch, a listing and a batch planned from it
+    expect(route53Requests()).toEqual({ list: 1, change: 2 });
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
+  });
+
+  test('a notification that changes nothing: one listing confirms it, no write (memory alone never ends a run)', async () => {
+    // GIVEN a warm container and names that are right
+    given(AS_CREATED, namesOnReplicas());
+    await handler(scheduledEvent());
+    route53.resetHistory();
+
+    // WHEN
+    const result = await handler(snsEvent(elastiCacheMessage('SnapshotComplete', RG)));
+
+    // THEN
+    expect(result).toMatchObject({ changes: 0 });
+    expect(route53Requests()).toEqual({ list: 1, change: 0 });
+  });
+
+  test('the schedule always lists, so drift made behind a warm function\'s back is found', async () => {
+    // GIVEN a warm container, then someone points replica1 at the primary by hand
+    const { zone } = given(AS_CREATED, namesOnReplicas());
+    await handler(scheduledEvent());
+    zone.put(cname(recordName(1), nodeAddress('sessions-001'), TTL));
+    route53.resetHistory();
+
+    // WHEN
+    const result = await handler(scheduledEvent());
+
+    // THEN
+    expect(result).toMatchObject({ changes: 1 });
+    expect(route53Requests()).toEqual({ list: 1, change: 1 });
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') });
+  });
+});
+
 describe('reading the group', () => {
   test('a replica ElastiCache still creates, or no longer knows, is not a target', async () => {
     // GIVEN the group reports `available`, but 003 is still creating and 004 is already gone
@@ -424,18 +505,22 @@ describe('Route 53 throttling, through the real SDK retry strategy', () => {
     expect(wire.filter((call) => call.method === 'GET')).toHaveLength(1);
   }, 15_000);
 
-  test('gives up after ROUTE53_MAX_ATTEMPTS attempts and fails the invocation', async () => {
-    // GIVEN Route 53 throttles every attempt; a zero jitter makes every backoff zero so the test stays fast
+  test('keeps retrying while the invocation has time, then fails it before its timeout', async () => {
+    // GIVEN Route 53 throttles every attempt, and Lambda says 6.5 s are left: 5 s are kept back, so retries may start for 1.5 s
     new FakeReplicationGroup(RG, AS_CREATED).install(elastiCache);
     const wire = stubRoute53Wire(listReply([{ name: LEASE_NAME, target: LEASE_TARGET, ttl: TTL }]), [route53Error('Throttling', 'Rate exceeded')]);
-    jest.spyOn(Math, 'random').mockReturnValue(0);
+    const started = Date.now();
 
     // WHEN / THEN
-    await expect(handler({})).rejects.toThrow(expect.objectContaining({
+    await expect(handler({}, { getRemainingTimeInMillis: () => 6_500 })).rejects.toThrow(expect.objectContaining({
       name: 'Throttling',
       $metadata: expect.objectContaining({ httpStatusCode: 400 }),
     }));
-    expect(wire.filter((call) => call.method === 'POST')).toHaveLength(ROUTE53_MAX_ATTEMPTS);
+    const elapsed = Date.now() - started;
+    // Many more attempts than the SDK's default 3 (waits are at most 250 ms this early), and none after the budget.
+    expect(wire.filter((call) => call.method === 'POST').length).toBeGreaterThan(5);
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(4_000);
   });
 });
 

@@ -6,8 +6,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CallsResult, EventCalls } from './calls';
 import type { ColdStartResult } from './cold-start';
+import type { DataplaneResult } from './dataplane';
 import type { FleetResult, FleetRun } from './fleet';
 import type { OverheadResult } from './overhead';
+import { ClientResult, percentOnPrimary } from '../dataplane/metrics';
 
 export interface RunInfo {
   readonly startedAt: string;
@@ -24,6 +26,7 @@ export interface BenchResults {
   readonly overhead: OverheadResult;
   readonly coldStart: ColdStartResult;
   readonly fleet: FleetResult;
+  readonly dataplane: DataplaneResult;
 }
 
 /** A goal's verdict for one implementation. */
@@ -44,6 +47,8 @@ export const TARGETS = {
   maxRoute53WritesPerEvent: 1,
   maxWarmOverheadP50Ms: 20,
   maxColdStartOverBareNodeMs: 100,
+  /** The data plane: after a failover with another replica available, reads leave the primary within this (issue 9). */
+  maxPrimaryReadsAfterFailoverMs: 1_500,
 } as const;
 
 export function evaluateGoals(results: Omit<BenchResults, 'goals' | 'run'>): Goal[] {
@@ -79,7 +84,21 @@ export function evaluateGoals(results: Omit<BenchResults, 'goals' | 'run'>): Goa
       ours: fleet(fleetRun('ours'))!,
       baseline: fleet(fleetRun('baseline')),
     },
+    {
+      goal: `Data plane: reads through a promoted replica's name leave the primary within ${TARGETS.maxPrimaryReadsAfterFailoverMs} ms `
+        + '(failover, 10 s TTL, caching resolver; the README code, and beside it the old README code)',
+      ours: dataplaneVerdict(results.dataplane, 'recipe'),
+      baseline: dataplaneVerdict(results.dataplane, 'legacy'),
+    },
   ];
+}
+
+function dataplaneVerdict(dataplane: DataplaneResult, code: 'recipe' | 'legacy'): Verdict {
+  const clients = dataplane.runs[0].result.clients.filter((client) => client.client.endsWith(code));
+  return {
+    met: clients.every((client) => client.backOnReplicaMs !== null && client.backOnReplicaMs <= TARGETS.maxPrimaryReadsAfterFailoverMs),
+    detail: clients.map((client) => `${client.client.split(' ')[0]} ${ms(client.backOnReplicaMs)}`).join(', '),
+  };
 }
 
 export function writeReports(directory: string, results: BenchResults): { json: string; markdown: string } {
@@ -102,7 +121,7 @@ const ms = (value: number | null) => value === null ? 'never' : `${value} ms`;
 const yesNo = (value: boolean) => value ? '✓' : '✗';
 
 export function renderMarkdown(results: BenchResults): string {
-  const { run, calls, overhead, coldStart, fleet } = results;
+  const { run, calls, overhead, coldStart, fleet, dataplane } = results;
   const [ours, baseline] = (['ours', 'baseline'] as const).map((name) => fleet.runs.find((entry) => entry.implementation === name)!);
   const fleetRow = (label: string, value: (entry: FleetRun) => string | number) => [label, value(ours), value(baseline)];
   return `${[
@@ -185,6 +204,10 @@ export function renderMarkdown(results: BenchResults): string {
       fleetRow('Lost updates (names still wrong at the end)', (entry) => entry.lostUpdates),
     ]),
     '',
+    '## 5. Data plane: real clients through a failover',
+    '',
+    renderDataplane(dataplane),
+    '',
     '## Method and caveats',
     '',
     '- moto 5.2.1 with the launcher of `test/e2e/moto_launcher.py` (TestFailover swaps roles before it answers). '
@@ -194,4 +217,37 @@ export function renderMarkdown(results: BenchResults): string {
     '- The machine has 2 cores shared with other work; expect noise in every timing, most in p99 and max.',
     '- Setup, failovers and checks talk to moto directly and are neither counted nor throttled.',
   ].join('\n')}\n`;
+}
+
+function renderDataplane(dataplane: DataplaneResult): string {
+  const writes = (client: ClientResult) => client.writes
+    ? `${client.writes.acknowledged} / ${client.writes.errors} / ${client.writes.lost} (${client.writes.lostAfterSwitch})`
+    : 'no writer';
+  return [
+    'Three `redis-server` 7.0 nodes with TLS, AUTH and TLS replication on their own loopback addresses, moto mirroring their roles, '
+      + 'a DNS server answering the zone from moto\'s Route 53 (with a caching resolver in front unless the row says otherwise), and the '
+      + `bundled updater, notified ${dataplane.runs[0].result.model.notificationDelayMs} ms after each change (SNS). Each client`
+      + ' process reads through every replica name every 25 ms (the old '
+      + 'redis-py snippet only through replica1) and, for the README code, writes through `primary.<zone>` every 50 ms. It runs under '
+      + '`unshare` with the lab resolver in its `/etc/resolv.conf`, so the README code runs unchanged.',
+    '',
+    '"Primary reads" are reads through the name whose node the event took away (replica1; replica2 when a replica is removed) that a '
+      + 'primary served: before the change / until the names are right and the TTL and a margin passed / after that. "Back on a replica": '
+      + 'from the change to the first replica read after the last read a primary served or that failed. Writes: acknowledged / errors that '
+      + 'reached the application / acknowledged but missing afterwards (of those, acknowledged after the switch).',
+    '',
+    table(['Scenario', 'Names right after', 'Client', 'Primary reads before / during / after', 'Back on a replica', 'Read errors', 'Writes ack / errors / lost (after switch)'],
+      dataplane.runs.flatMap(({ row, result }) => result.clients.map((client, index) => [
+        index === 0 ? row.label : '',
+        index === 0 ? ms(result.namesCorrectAfterMs) : '',
+        client.client.replace('recipe', 'README').replace('legacy', 'old README'),
+        [client.before, client.during, client.after].map(percentOnPrimary).join(' / '),
+        ms(client.backOnReplicaMs),
+        client.readErrors,
+        writes(client),
+      ]))),
+    '',
+    `ElastiCache assumptions of the default row (test/dataplane/switches.ts): ${Object.entries(dataplane.runs[0].result.model)
+      .map(([name, value]) => `\`${name}\` ${value === undefined ? 'lost' : value}`).join(', ')}.`,
+  ].join('\n');
 }

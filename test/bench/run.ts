@@ -6,6 +6,7 @@
  * 2. warm handler overhead with AWS answered in memory (overhead.ts)
  * 3. cold start of the bundle (cold-start.ts)
  * 4. a fleet failing over at once against a throttled Route 53 (fleet.ts, throttling-proxy.ts)
+ * 5. the data plane: real Redis nodes and clients through failovers (dataplane.ts, test/dataplane)
  *
  * Everything runs against moto on 127.0.0.1; a guard refuses any other connection. Needs the
  * bundle (`npx projen bundle`). `--quick` shrinks every sample for a smoke run.
@@ -17,6 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { measureCalls } from './calls';
 import { measureColdStart } from './cold-start';
+import { measureDataplane } from './dataplane';
 import { runFleet } from './fleet';
 import { MotoAdmin, NAMES_PER_GROUP, REPORT_DIR, sdkEnv, TTL_SECONDS } from './moto-fixtures';
 import { measureOverhead } from './overhead';
@@ -86,7 +88,10 @@ async function main(): Promise<void> {
     log(`4. fleet of ${SIZES.fleetGroups} groups`);
     const fleet = await runFleet({ admin, proxy, groups: SIZES.fleetGroups, throttle: ROUTE53_THROTTLE, timeoutMs: 240_000, log });
 
-    const measured = { calls, overhead, coldStart, fleet };
+    log(`5. data plane${QUICK ? ' (failover only)' : ''}`);
+    const dataplane = await measureDataplane({ quick: QUICK });
+
+    const measured = { calls, overhead, coldStart, fleet, dataplane };
     const run = { startedAt, runtimeSeconds: round((nowMs() - started) / 1000), node: process.version, cpus: os.cpus().length, quick: QUICK };
     const files = writeReports(REPORT_DIR, { run, goals: evaluateGoals(measured), ...measured });
     log(`wrote ${path.relative(process.cwd(), files.markdown)} and ${path.relative(process.cwd(), files.json)}`);

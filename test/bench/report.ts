@@ -219,7 +219,15 @@ export function renderMarkdown(results: BenchResults): string {
   ].join('\n')}\n`;
 }
 
-function renderDataplane(dataplane: DataplaneResult): string {
+/** The old redis-py code reads through replica1 only, so it has no reads through replica2 when that is the affected name. */
+function readsThroughAffectedName(client: ClientResult): string[] {
+  const windows = [client.before, client.during, client.after];
+  return windows.every((window) => window.reads === 0)
+    ? ['no reads through this name', 'n/a']
+    : [windows.map(percentOnPrimary).join(' / '), client.backOnReplicaMs === 0 ? 'never left' : ms(client.backOnReplicaMs)];
+}
+
+export function renderDataplane(dataplane: DataplaneResult): string {
   const writes = (client: ClientResult) => client.writes
     ? `${client.writes.acknowledged} / ${client.writes.errors} / ${client.writes.lost} (${client.writes.lostAfterSwitch})`
     : 'no writer';
@@ -233,7 +241,7 @@ function renderDataplane(dataplane: DataplaneResult): string {
     '',
     '"Primary reads" are reads through the name whose node the event took away (replica1; replica2 when a replica is removed) that a '
       + 'primary served: before the change / until the names are right and the TTL and a margin passed / after that. "Back on a replica": '
-      + 'from the change to the first replica read after the last read a primary served or that failed. Writes: acknowledged / errors that '
+      + 'from the change to the first replica read after the last read a primary served or that failed ("never left": none did). Writes: acknowledged / errors that '
       + 'reached the application / acknowledged but missing afterwards (of those, acknowledged after the switch).',
     '',
     table(['Scenario', 'Names right after', 'Client', 'Primary reads before / during / after', 'Back on a replica', 'Read errors', 'Writes ack / errors / lost (after switch)'],
@@ -241,8 +249,7 @@ function renderDataplane(dataplane: DataplaneResult): string {
         index === 0 ? row.label : '',
         index === 0 ? ms(result.namesCorrectAfterMs) : '',
         client.client.replace('recipe', 'README').replace('legacy', 'old README'),
-        [client.before, client.during, client.after].map(percentOnPrimary).join(' / '),
-        ms(client.backOnReplicaMs),
+        ...readsThroughAffectedName(client),
         client.readErrors,
         writes(client),
       ]))),

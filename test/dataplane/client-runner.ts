@@ -87,7 +87,7 @@ export class ClientRunner {
     return withTail(`${this.label} stderr`, this.stderrTail());
   }
 
-  /** Waits until every reader has read once (or for `count` events matching `done`). */
+  /** Waits until `done` holds for the events so far; fails if the process exits first or time runs out. */
   async waitFor(done: (events: readonly ClientEvent[]) => boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.events)) {

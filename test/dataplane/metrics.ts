@@ -28,7 +28,8 @@ export interface ClientResult {
   readonly after: WindowReads;
   /**
    * From the change to the first replica read after the last read a primary served (or that failed),
-   * through the affected name; `null` when its last read was still on a primary or failed.
+   * through the affected name; 0 when no read after the change was on a primary or failed; `null` when its
+   * last read was still on a primary or failed.
    */
   readonly backOnReplicaMs: number | null;
   /** Read errors that reached the application, over every reader. */
@@ -75,13 +76,19 @@ export function judgeReads(client: string, events: readonly ClientEvent[], windo
     before: window(0, changedAt),
     during: window(changedAt, windows.settledAt),
     after: window(windows.settledAt, Number.MAX_SAFE_INTEGER),
-    backOnReplicaMs: firstGood ? firstGood.t - changedAt : null,
+    backOnReplicaMs: !lastBad ? 0 : firstGood ? firstGood.t - changedAt : null,
     readErrors: errors.length,
     firstReadError: errors[0]?.e === 'read-error' ? errors[0].error : undefined,
     readersHome: home.length,
     readers: lastByReader.size,
   };
 }
+
+/**
+ * The lab notes the switch when the old primary's REPLICAOF reply reaches it; a client may read an acknowledgement the
+ * old primary sent just before that a little later. Writes acknowledged within this after the switch count as in the window.
+ */
+export const ACK_DELIVERY_GRACE_MS = 100;
 
 /** Judges the writes: `present` tells which acknowledged sequence numbers the primary still holds. */
 export function judgeWrites(events: readonly ClientEvent[], switchedAt: number, present: ReadonlySet<number>): WriteResult {
@@ -92,7 +99,7 @@ export function judgeWrites(events: readonly ClientEvent[], switchedAt: number, 
     acknowledged: acknowledged.length,
     errors: errors.length,
     lost: lost.length,
-    lostAfterSwitch: lost.filter((write) => write.t > switchedAt).length,
+    lostAfterSwitch: lost.filter((write) => write.t > switchedAt + ACK_DELIVERY_GRACE_MS).length,
     firstError: errors[0]?.error,
   };
 }

@@ -1,5 +1,4 @@
 /** Runs one scripted event in a fresh lab with real clients reading and writing through it, and judges the outcome. */
-import * as path from 'path';
 import type { ClientConfig } from './client-config';
 import { ClientLanguage, ClientRunner } from './client-runner';
 import { Lab } from './lab';
@@ -141,7 +140,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** The log directory of one scenario run. */
-export function scenarioDir(root: string, id: string): string {
-  return path.join(root, id);
-}

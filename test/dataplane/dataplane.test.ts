@@ -134,7 +134,7 @@ async function run(id: string, clients?: Parameters<typeof runScenario>[1]['clie
   // Writes lost to asynchronous replication in the failover window are Redis's, but they are reported, never hidden.
   const lines = result.clients.map((client) =>
     `  ${client.client}: primary reads before/during/after ${[client.before, client.during, client.after].map(percentOnPrimary).join(' / ')}, `
-    + `back on a replica after ${client.backOnReplicaMs ?? 'never'} ms, ${client.readErrors} read errors`
+    + `back on a replica after ${client.backOnReplicaMs === null ? 'never' : `${client.backOnReplicaMs} ms`}, ${client.readErrors} read errors`
     + (client.writes ? `, writes ${client.writes.acknowledged} acknowledged, ${client.writes.errors} errors, ${client.writes.lost} lost` : ''));
   console.log(`${result.title} (names correct after ${result.namesCorrectAfterMs} ms, ${result.wallSeconds} s):\n${lines.join('\n')}`);
   return result;

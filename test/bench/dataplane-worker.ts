@@ -13,6 +13,9 @@ import { runScenario } from '../dataplane/run-scenario';
 import { scenario } from '../dataplane/scenarios';
 import { startMoto } from '../e2e/moto';
 
+// Dies with the bench: its nodes and clients then die with it (they are started with a parent-death signal).
+process.on('disconnect', () => process.exit(1));
+
 async function main(): Promise<void> {
   const [dir, rowsJson] = process.argv.slice(2);
   const rows: DataplaneRow[] = JSON.parse(rowsJson);

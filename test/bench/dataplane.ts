@@ -33,6 +33,12 @@ export const DATAPLANE_ROWS: readonly DataplaneRow[] = [
   { label: 'failover, 2 s TTL, no resolver cache', scenario: 'failover', recordTtlSeconds: 2, model: { resolverCaches: false } },
   { label: 'failover, promoted node closes its connections', scenario: 'failover-drop', recordTtlSeconds: 10 },
   { label: 'old primary down 4 s (reported available), then back as a replica', scenario: 'primary-down', recordTtlSeconds: 10 },
+  {
+    label: 'failover, notification lost, schedule every 10 s (the product: 5 min)',
+    scenario: 'failover',
+    recordTtlSeconds: 10,
+    model: { notificationDelayMs: null, scheduleIntervalMs: 10_000 },
+  },
   { label: 'replica added', scenario: 'replica-added', recordTtlSeconds: 10 },
   { label: 'replica removed', scenario: 'replica-removed', recordTtlSeconds: 10 },
   { label: 'one replica: old primary down 4 s', scenario: 'one-replica-down', recordTtlSeconds: 10 },

@@ -255,6 +255,6 @@ export function renderDataplane(dataplane: DataplaneResult): string {
       ]))),
     '',
     `ElastiCache assumptions of the default row (test/dataplane/switches.ts): ${Object.entries(dataplane.runs[0].result.model)
-      .map(([name, value]) => `\`${name}\` ${value === undefined ? 'lost' : value}`).join(', ')}.`,
+      .map(([name, value]) => `\`${name}\` ${value === null ? 'lost' : value}`).join(', ')}.`,
   ].join('\n');
 }

@@ -357,7 +357,7 @@ export class Lab {
   /** The SNS notification reaches the updater after the model's delay; never, when the model loses it. */
   private notifyLater(message: Record<string, string>): void {
     const delay = this.options.model.notificationDelayMs;
-    if (delay !== undefined) {
+    if (delay !== null) {
       this.later(delay, () => this.invoke(`SNS ${Object.keys(message)[0]}`, snsEvent(message)));
     }
   }

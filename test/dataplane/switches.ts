@@ -9,10 +9,10 @@ export interface ElastiCacheModel {
    */
   readonly promotionClosesConnections: boolean;
   /**
-   * Time from the role change to the SNS `ElastiCache:FailoverComplete` reaching the updater; `undefined`:
+   * Time from the role change to the SNS `ElastiCache:FailoverComplete` reaching the updater; `null`:
    * the notification is lost and only the schedule repairs the names. AWS gives no bound.
    */
-  readonly notificationDelayMs: number | undefined;
+  readonly notificationDelayMs: number | null;
   /** Time from the role change until DescribeReplicationGroups shows the new roles. AWS gives no bound. */
   readonly rolesVisibleAfterMs: number;
   /**

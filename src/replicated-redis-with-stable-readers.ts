@@ -10,7 +10,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { CacheEngine } from './engine';
+import { ReplicationGroupEngine } from './engine';
 import { NoReplicaFallback, TransitEncryptionMode } from './options';
 import { Claim, findConflicts, recordClaim } from './private/app-registry';
 import { normalizeRecordName, replicaRecordLabel } from './private/contract';
@@ -25,9 +25,16 @@ import {
   supportedLogTypes,
   supportsTransitEncryptionMode,
 } from './private/engine-versions';
+import { ImportedReplicatedRedisWithStableReaders } from './private/imported';
+import { memberIds } from './private/members';
 import { suppressNagFindings } from './private/nag-suppressions';
 import { Updater } from './private/updater';
 import { defaultSubnetSelection, Limits, validateProps } from './private/validate-props';
+import {
+  IReplicatedRedisWithStableReaders,
+  ReplicatedRedisWithStableReadersAttributes,
+  ReplicatedRedisWithStableReadersBase,
+} from './replicated-redis-with-stable-readers-base';
 
 /** Properties of {@link ReplicatedRedisWithStableReaders}. */
 export interface ReplicatedRedisWithStableReadersProps {
@@ -63,9 +70,9 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * The cache engine.
    *
-   * @default CacheEngine.VALKEY
+   * @default ReplicationGroupEngine.VALKEY
    */
-  readonly engine?: CacheEngine;
+  readonly engine?: ReplicationGroupEngine;
 
   /**
    * The engine version, `<major>.<minor>` or `<major>.<minor>.<patch>`, e.g. `8.2` for Valkey or `7.1` for Redis OSS.
@@ -142,13 +149,15 @@ export interface ReplicatedRedisWithStableReadersProps {
   readonly description?: string;
 
   /**
-   * A customer managed key for encryption at rest (always on).
+   * A customer managed KMS key for encryption at rest (always on).
    *
    * Create-only: changing it on a deployed group fails; change `replicationGroupId` with it to create a new, empty group.
+   * Named as in `@aws-cdk/aws-elasticache-alpha` (this prop was `atRestEncryptionKey` before 0.1).
    *
    * @default - an AWS owned key
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html
    */
-  readonly atRestEncryptionKey?: kms.IKey;
+  readonly kmsKey?: kms.IKey;
 
   /**
    * Whether clients must use TLS. Leave it on: turning it off also turns off AUTH.
@@ -169,21 +178,26 @@ export interface ReplicatedRedisWithStableReadersProps {
 
   /**
    * A secret whose `SecretString` is the AUTH token (16-128 printable characters, no `@`, `"` or `/`).
-   * Only with TLS, and not together with `userGroupIds`.
+   * Only with TLS, and not together with `userGroupId`.
    *
    * A generated secret follows `removalPolicy`: kept with `RETAIN` and `SNAPSHOT`, deleted with `DESTROY`.
    *
-   * @default - a token is generated in Secrets Manager when TLS is on and no `userGroupIds` are given
+   * @default - a token is generated in Secrets Manager when TLS is on and no `userGroupId` is given
    * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html
    */
   readonly authTokenSecret?: secretsmanager.ISecret;
 
   /**
-   * RBAC user group ids, instead of an AUTH token.
+   * The id of the RBAC user group whose users may connect, instead of an AUTH token.
    *
-   * @default - no user groups; an AUTH token is used
+   * A replication group takes one user group. Its users authenticate with a password or, when IAM-enabled,
+   * with an IAM token (see `grantConnect`). Named after the alpha's `userGroup` (this prop was `userGroupIds`
+   * before 0.1).
+   *
+   * @default - no user group; an AUTH token is used
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html
    */
-  readonly userGroupIds?: string[];
+  readonly userGroupId?: string;
 
   /**
    * Days automatic snapshots are kept, 0 to 35. 0 turns automatic snapshots off.
@@ -326,7 +340,24 @@ const WARNING_PREFIX = 'cdk-redis-stable-readers';
  * `replica1.<zone>` … `replicaN.<zone>` always point at live replicas: a bundled updater
  * re-points them after every failover, node replacement or replica count change.
  */
-export class ReplicatedRedisWithStableReaders extends Construct implements ec2.IConnectable {
+export class ReplicatedRedisWithStableReaders extends ReplicatedRedisWithStableReadersBase implements IReplicatedRedisWithStableReaders {
+  /**
+   * Uses a deployed cache from another stack or app: its names, endpoints, port, security groups, zone and secret.
+   *
+   * Nothing is created. `connections`, the grants and the metrics work as on the construct itself.
+   *
+   * @param scope the scope of the import
+   * @param id its id
+   * @param attrs what the deployed cache exposes
+   */
+  public static fromReplicatedRedisWithStableReadersAttributes(
+    scope: Construct,
+    id: string,
+    attrs: ReplicatedRedisWithStableReadersAttributes,
+  ): IReplicatedRedisWithStableReaders {
+    return new ImportedReplicatedRedisWithStableReaders(scope, id, attrs);
+  }
+
   /**
    * The replication group id.
    *
@@ -363,8 +394,23 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
   /** Network access to the nodes, on the cache port by default. */
   public readonly connections: ec2.Connections;
 
-  /** The nodes' (first) security group. */
-  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The nodes' security groups: the created one, or those given in `securityGroups`. */
+  public readonly securityGroups: ec2.ISecurityGroup[];
+
+  /**
+   * The ids of the group's member nodes, `<group id>-001` to `<group id>-00N` (replicas + 1).
+   *
+   * These are the `CacheClusterId` dimensions of the nodes' CloudWatch metrics. An id names a node, not a
+   * role: after a failover `-001` may be a replica.
+   */
+  public readonly memberIds: string[];
+
+  /**
+   * The KMS key encrypting the data at rest.
+   *
+   * @default - an AWS owned key
+   */
+  public readonly kmsKey?: kms.IKey;
 
   /** The topic ElastiCache notifies and the updater listens to. */
   public readonly notificationTopic: sns.ITopic;
@@ -375,24 +421,34 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
   /** The function that keeps the replica names right. */
   public readonly updaterFunction: lambda.IFunction;
 
-  /** The alarm that fires when the updater fails or dead-letters an event. */
-  public readonly updaterAlarm: cloudwatch.IAlarm;
+  /**
+   * The alarm that fires when the updater fails or dead-letters an event: the replica names may be stale.
+   *
+   * It has no action. Send it somewhere with `updaterAlarm.addAlarmAction(new cloudwatch_actions.SnsAction(topic))`.
+   */
+  public readonly updaterAlarm: cloudwatch.Alarm;
 
   /**
-   * The AUTH token, when the construct uses one.
+   * The secret holding the AUTH token, when the construct uses one.
    *
-   * A generated one is kept when the stack deletes the group with `removalPolicy` `SNAPSHOT` or `RETAIN`.
+   * Hand an app its `secretArn` and call `grantReadAuthToken`. A generated one is kept when the stack deletes
+   * the group with `removalPolicy` `SNAPSHOT` or `RETAIN`. (This property was `authSecret` before 0.1.)
+   *
+   * @default - none: the cache uses `userGroupId`, or `transitEncryption` is off
    */
-  public readonly authSecret?: secretsmanager.ISecret;
+  public readonly authTokenSecret?: secretsmanager.ISecret;
 
   /** The underlying replication group, as an escape hatch. */
   public readonly replicationGroup: elasticache.CfnReplicationGroup;
+
+  /** Whether clients authenticate through an RBAC user group (`userGroupId`). */
+  private readonly rbac: boolean;
 
   constructor(scope: Construct, id: string, props: ReplicatedRedisWithStableReadersProps) {
     super(scope, id);
 
     const replicas = props.replicas ?? 2;
-    const engine = props.engine ?? CacheEngine.VALKEY;
+    const engine = props.engine ?? ReplicationGroupEngine.VALKEY;
     const engineVersion = props.engineVersion ?? DEFAULT_ENGINE_VERSIONS[engine] ?? '';
     const port = props.port ?? DEFAULT_PORT;
     const recordTtl = props.recordTtl ?? Duration.seconds(10);
@@ -416,7 +472,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       transitEncryption,
       transitEncryptionMode: props.transitEncryptionMode,
       hasAuthTokenSecret: props.authTokenSecret !== undefined,
-      userGroupIds: props.userGroupIds,
+      userGroupId: props.userGroupId,
       port,
       snapshotRetentionLimit,
       replicationGroupId: props.replicationGroupId,
@@ -445,7 +501,9 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       description: `ElastiCache nodes of ${this.node.path}`,
       allowAllOutbound: false,
     })];
-    this.securityGroup = securityGroups[0];
+    this.securityGroups = securityGroups;
+    this.memberIds = memberIds(replicationGroupId, replicas);
+    this.kmsKey = props.kmsKey;
     this.connections = new ec2.Connections({ securityGroups, defaultPort: ec2.Port.tcp(port) });
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
       description: `Private subnets of ${this.node.path}`,
@@ -462,7 +520,8 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     });
 
     const authToken = this.authToken(props, transitEncryption, removalPolicy);
-    this.authSecret = authToken;
+    this.authTokenSecret = authToken;
+    this.rbac = props.userGroupId !== undefined;
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
       replicationGroupId,
@@ -479,14 +538,14 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       securityGroupIds: securityGroups.map((group) => group.securityGroupId),
       cacheParameterGroupName: parameterGroup?.ref,
       atRestEncryptionEnabled: true,
-      kmsKeyId: props.atRestEncryptionKey?.keyArn,
+      kmsKeyId: props.kmsKey?.keyArn,
       transitEncryptionEnabled: transitEncryption,
       // Redis OSS before 7 has no TransitEncryptionMode: TLS is simply required there.
       transitEncryptionMode: transitEncryption && (version === undefined || supportsTransitEncryptionMode(version))
         ? (props.transitEncryptionMode ?? TransitEncryptionMode.REQUIRED)
         : undefined,
       authToken: authToken?.secretValue.unsafeUnwrap(),
-      userGroupIds: props.userGroupIds,
+      userGroupIds: props.userGroupId === undefined ? undefined : [props.userGroupId],
       snapshotRetentionLimit,
       snapshotWindow: props.snapshotWindow,
       preferredMaintenanceWindow: props.preferredMaintenanceWindow,
@@ -498,7 +557,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     if (removalPolicy === RemovalPolicy.RETAIN) {
       // A retained group keeps using these, so deleting them would fail the stack's deletion
       // (CacheSubnetGroupInUse, InvalidCacheParameterGroupState, DependencyViolation): keep them with it.
-      for (const resource of [subnetGroup, parameterGroup, props.securityGroups ? undefined : this.securityGroup]) {
+      for (const resource of [subnetGroup, parameterGroup, props.securityGroups ? undefined : securityGroups[0]]) {
         resource?.applyRemovalPolicy(RemovalPolicy.RETAIN);
       }
     }
@@ -553,32 +612,34 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
       id: 'AwsSolutions-AEC5',
       reason: 'The port is a setting (`port`), not a control: the security group admits only chosen peers, and TLS with AUTH or RBAC is on by default.',
     }]);
-    if (props.userGroupIds) {
+    if (props.userGroupId !== undefined) {
       // cdk-nag's AEC6 looks only for an AUTH token; with RBAC the user groups authenticate every connection instead.
       suppressNagFindings(this.replicationGroup, [{
         id: 'AwsSolutions-AEC6',
-        reason: 'Clients authenticate with RBAC: userGroupIds replace the AUTH token (ElastiCache accepts one or the other), and TLS is required for both.',
+        reason: 'Clients authenticate with RBAC: userGroupId replaces the AUTH token (ElastiCache accepts one or the other), and TLS is required for both.',
       }]);
     }
   }
 
   /**
-   * The highest replication lag of any replica, in seconds.
+   * Grants `elasticache:Connect`, which IAM authentication with an RBAC user needs.
    *
-   * Maximum over 1 minute across the nodes `<group id>-001` … `-00N`, the ids ElastiCache gives
-   * a cluster-mode-disabled group's members.
-   */
-  public metricReplicationLag(props?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
-    return this.maxOverMembers('ReplicationLag', 'Replication lag (max over nodes)', props);
-  }
-
-  /**
-   * The highest engine CPU utilization of any node, in percent.
+   * AWS checks the action on both the replication group and the ElastiCache user a client connects as, so
+   * the statement names the group's ARN and one `user` ARN per id given. Without ids, grant the users
+   * yourself. The user must be IAM-enabled (authentication mode `iam`, user name equal to its id) and in
+   * `userGroupId`; the client signs a token with the grantee's credentials and sends it as the password.
+   * Throws when the cache has no `userGroupId` (it then authenticates with an AUTH token: see `grantReadAuthToken`).
    *
-   * Maximum over 1 minute of `EngineCPUUtilization`, the engine thread's share of one core.
+   * @param grantee who connects
+   * @param userIds the ids of the IAM-enabled ElastiCache users it connects as
+   * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html
    */
-  public metricEngineCpuUtilization(props?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
-    return this.maxOverMembers('EngineCPUUtilization', 'Engine CPU (max over nodes)', props);
+  public grantConnect(grantee: iam.IGrantable, ...userIds: string[]): iam.Grant {
+    if (!this.rbac) {
+      throw new Error(`${this.node.path} has no userGroupId: IAM authentication needs an RBAC user group. `
+        + 'Clients of an AUTH-token cache read the token instead (grantReadAuthToken).');
+    }
+    return super.grantConnect(grantee, ...userIds);
   }
 
   /**
@@ -588,29 +649,6 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
    */
   public metricUpdaterErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.updaterFunction.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...props }).attachTo(this);
-  }
-
-  private maxOverMembers(metricName: string, label: string, props?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
-    const period = props?.period ?? Duration.minutes(1);
-    // A group keeps its member ids across failovers; replicas + 1 members, numbered from 001.
-    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
-    const members = this.replicaHostnames.length + 1;
-    for (let index = 1; index <= members; index++) {
-      usingMetrics[`node${index}`] = new cloudwatch.Metric({
-        namespace: 'AWS/ElastiCache',
-        metricName,
-        dimensionsMap: { CacheClusterId: `${this.replicationGroupId}-${String(index).padStart(3, '0')}` },
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period,
-      }).attachTo(this);
-    }
-    return new cloudwatch.MathExpression({
-      expression: `MAX([${Object.keys(usingMetrics).join(', ')}])`,
-      usingMetrics,
-      label,
-      ...props,
-      period,
-    });
   }
 
   /** A deterministic, valid replication group id from the construct path (create-only, so it must never change). */
@@ -687,7 +725,7 @@ export class ReplicatedRedisWithStableReaders extends Construct implements ec2.I
     if (props.authTokenSecret) {
       return props.authTokenSecret;
     }
-    if (!transitEncryption || props.userGroupIds) {
+    if (!transitEncryption || props.userGroupId !== undefined) {
       return undefined;
     }
     const secret = new secretsmanager.Secret(this, 'AuthToken', {

@@ -1,9 +1,9 @@
-import { CacheEngine } from '../engine';
+import { ReplicationGroupEngine } from '../engine';
 
 /** The engine version used when `engineVersion` is not given. */
-export const DEFAULT_ENGINE_VERSIONS: Record<CacheEngine, string> = {
-  [CacheEngine.VALKEY]: '8.2',
-  [CacheEngine.REDIS]: '7.1',
+export const DEFAULT_ENGINE_VERSIONS: Record<ReplicationGroupEngine, string> = {
+  [ReplicationGroupEngine.VALKEY]: '8.2',
+  [ReplicationGroupEngine.REDIS]: '7.1',
 };
 
 /**
@@ -12,9 +12,9 @@ export const DEFAULT_ENGINE_VERSIONS: Record<CacheEngine, string> = {
  *
  * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html
  */
-const KNOWN_ENGINE_VERSIONS: Record<CacheEngine, string[]> = {
-  [CacheEngine.VALKEY]: ['7.2', '8.0', '8.1', '8.2', '9.0'],
-  [CacheEngine.REDIS]: ['4.0.10', '5.0.6', '6.0', '6.2', '7.0', '7.1'],
+const KNOWN_ENGINE_VERSIONS: Record<ReplicationGroupEngine, string[]> = {
+  [ReplicationGroupEngine.VALKEY]: ['7.2', '8.0', '8.1', '8.2', '9.0'],
+  [ReplicationGroupEngine.REDIS]: ['4.0.10', '5.0.6', '6.0', '6.2', '7.0', '7.1'],
 };
 
 /** `major.minor` or `major.minor.patch`, digits only: the form ElastiCache's versions take. */
@@ -22,7 +22,7 @@ const VERSION_FORM = /^(\d+)\.(\d+)(?:\.(\d+))?$/;
 
 /** An engine version split into numbers. */
 export interface EngineVersion {
-  readonly engine: CacheEngine;
+  readonly engine: ReplicationGroupEngine;
   /** As the user wrote it; this is what the template gets. */
   readonly text: string;
   readonly major: number;
@@ -31,7 +31,7 @@ export interface EngineVersion {
 }
 
 /** The version's numbers, or undefined when it is not `digits.digits[.digits]`. */
-export function parseEngineVersion(engine: CacheEngine, text: string): EngineVersion | undefined {
+export function parseEngineVersion(engine: ReplicationGroupEngine, text: string): EngineVersion | undefined {
   const match = VERSION_FORM.exec(text);
   if (!match) {
     return undefined;
@@ -49,7 +49,7 @@ function atLeast(version: EngineVersion, major: number, minor: number): boolean 
 }
 
 /** The versions this release knows for `engine`, oldest first. */
-export function knownEngineVersions(engine: CacheEngine): string[] {
+export function knownEngineVersions(engine: ReplicationGroupEngine): string[] {
   return [...(KNOWN_ENGINE_VERSIONS[engine] ?? [])];
 }
 
@@ -72,7 +72,7 @@ export function isOlderThanKnown(version: EngineVersion): boolean {
  * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheParameterGroup.html
  */
 export function parameterGroupFamily(version: EngineVersion): string {
-  if (version.engine === CacheEngine.VALKEY) {
+  if (version.engine === ReplicationGroupEngine.VALKEY) {
     return `valkey${version.major}`;
   }
   if (version.major >= 7) {
@@ -83,7 +83,7 @@ export function parameterGroupFamily(version: EngineVersion): string {
 
 /** Whether the version supports `TransitEncryptionMode` (Redis OSS 7.0 and later, every Valkey). */
 export function supportsTransitEncryptionMode(version: EngineVersion): boolean {
-  return version.engine === CacheEngine.VALKEY || atLeast(version, 7, 0);
+  return version.engine === ReplicationGroupEngine.VALKEY || atLeast(version, 7, 0);
 }
 
 /** ElastiCache's log types, in the order the construct renders them. */
@@ -96,7 +96,7 @@ export type LogType = 'slow-log' | 'engine-log';
  * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Log_Delivery.html
  */
 export function supportedLogTypes(version: EngineVersion): LogType[] {
-  if (version.engine === CacheEngine.VALKEY) {
+  if (version.engine === ReplicationGroupEngine.VALKEY) {
     return ['slow-log', 'engine-log'];
   }
   const types: LogType[] = [];

@@ -4,7 +4,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { MAX_REPLICA_RECORDS } from './contract';
 import { isOlderThanKnown, knownEngineVersions, parseEngineVersion, supportsTransitEncryptionMode } from './engine-versions';
 import { classifyZone } from './hosted-zones';
-import { CacheEngine } from '../engine';
+import { ReplicationGroupEngine } from '../engine';
 import { TransitEncryptionMode } from '../options';
 
 /** Bounds that props are checked against, shared with the docs and the tests. */
@@ -28,14 +28,14 @@ export interface ValidatedProps {
   readonly recordTtl: Duration;
   readonly zoneName?: string;
   readonly hostedZone?: route53.IHostedZone;
-  readonly engine: CacheEngine;
+  readonly engine: ReplicationGroupEngine;
   readonly engineVersion: string;
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly transitEncryption: boolean;
   readonly transitEncryptionMode?: TransitEncryptionMode;
   readonly hasAuthTokenSecret: boolean;
-  readonly userGroupIds?: string[];
+  readonly userGroupId?: string;
   readonly port: number;
   readonly snapshotRetentionLimit: number;
   readonly replicationGroupId?: string;
@@ -174,8 +174,8 @@ const RULES: Rule[] = [
   },
 
   ({ engine, engineVersion }) => {
-    if (!Object.values(CacheEngine).includes(engine)) {
-      return `engine must be one of ${Object.values(CacheEngine).join(', ')}, got '${engine}'`;
+    if (!Object.values(ReplicationGroupEngine).includes(engine)) {
+      return `engine must be one of ${Object.values(ReplicationGroupEngine).join(', ')}, got '${engine}'`;
     }
     if (Token.isUnresolved(engineVersion)) {
       return undefined;
@@ -191,7 +191,8 @@ const RULES: Rule[] = [
   },
 
   // Log delivery and TransitEncryptionMode follow the Redis OSS version, so it must be known at synth time.
-  ({ engine, engineVersion, parameters }) => Token.isUnresolved(engineVersion) && (parameters !== undefined || engine === CacheEngine.REDIS)
+  ({ engine, engineVersion, parameters }) => Token.isUnresolved(engineVersion)
+    && (parameters !== undefined || engine === ReplicationGroupEngine.REDIS)
     ? `engineVersion must be a literal ${parameters !== undefined ? 'when parameters are given (the parameter group family follows it)'
       : 'for Redis OSS (log delivery and transitEncryptionMode follow it)'}, got ${engineVersion}`
     : undefined,
@@ -277,12 +278,12 @@ const RULES: Rule[] = [
       + `and enableDnsSupport ${vpc.dnsSupportEnabled}`
     : undefined,
 
-  ({ hasAuthTokenSecret, userGroupIds }) => hasAuthTokenSecret && userGroupIds !== undefined
-    ? `authTokenSecret and userGroupIds cannot both be set: choose AUTH token or RBAC user groups, got both (userGroupIds ${JSON.stringify(userGroupIds)})`
+  ({ hasAuthTokenSecret, userGroupId }) => hasAuthTokenSecret && userGroupId !== undefined
+    ? `authTokenSecret and userGroupId cannot both be set: choose AUTH token or an RBAC user group, got both (userGroupId '${userGroupId}')`
     : undefined,
 
-  ({ transitEncryption, hasAuthTokenSecret, userGroupIds }) => !transitEncryption && (hasAuthTokenSecret || userGroupIds !== undefined)
-    ? `transitEncryption must be true when ${hasAuthTokenSecret ? 'authTokenSecret' : 'userGroupIds'} is set (ElastiCache sends AUTH only over TLS), got false`
+  ({ transitEncryption, hasAuthTokenSecret, userGroupId }) => !transitEncryption && (hasAuthTokenSecret || userGroupId !== undefined)
+    ? `transitEncryption must be true when ${hasAuthTokenSecret ? 'authTokenSecret' : 'userGroupId'} is set (ElastiCache sends AUTH only over TLS), got false`
     : undefined,
 
   ({ transitEncryption, transitEncryptionMode }) => !transitEncryption && transitEncryptionMode !== undefined
@@ -296,9 +297,9 @@ const RULES: Rule[] = [
       : `transitEncryptionMode needs Redis OSS 7.0 or later or any Valkey version, got engine '${engine}' version '${engineVersion}'`;
   },
 
-  ({ userGroupIds }) => userGroupIds === undefined || userGroupIds.length > 0
+  ({ userGroupId }) => userGroupId === undefined || Token.isUnresolved(userGroupId) || userGroupId.trim().length > 0
     ? undefined
-    : 'userGroupIds must list at least one user group when set, got []',
+    : `userGroupId must name a user group when set, got '${userGroupId}'`,
 
   ({ port }) => isNumberIn(port, 1, 65535) ? undefined : `port must be an integer from 1 to 65535, got ${port}`,
 

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { CacheEngine, ReplicatedRedisWithStableReaders, ReplicatedRedisWithStableReadersProps } from '../../src';
+import { ReplicationGroupEngine, ReplicatedRedisWithStableReaders, ReplicatedRedisWithStableReadersProps } from '../../src';
 import { newStackWithVpc } from '../support/stacks';
 
 function warnings(props: Partial<ReplicatedRedisWithStableReadersProps>) {
@@ -17,7 +17,7 @@ describe('legal but risky settings warn with an acknowledgeable id', () => {
     ['removal policy DESTROY', { removalPolicy: RemovalPolicy.DESTROY }, 'removalPolicyDestroy', 'removalPolicy is DESTROY'],
     ['a Valkey version released after this library', { engineVersion: '9.1' }, 'unknownEngineVersion',
       "engineVersion '9\\.1' is not one this release knows for valkey .* the parameter group family is taken as 'valkey9' and log delivery as slow-log and engine-log"],
-    ['an old Redis OSS minor this library does not list', { engine: CacheEngine.REDIS, engineVersion: '5.0.5' }, 'unknownEngineVersion',
+    ['an old Redis OSS minor this library does not list', { engine: ReplicationGroupEngine.REDIS, engineVersion: '5.0.5' }, 'unknownEngineVersion',
       "engineVersion '5\\.0\\.5' is not one this release knows for redis .* family is taken as 'redis5\\.0' and log delivery as none"],
   ])('%s', (_name, props, id, text) => {
     warnings(props).hasWarning('/TestStack/Cache', Match.stringLikeRegexp(`${text}.*\\[ack: cdk-redis-stable-readers:${id}\\]`));

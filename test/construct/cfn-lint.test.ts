@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CacheEngine, TransitEncryptionMode } from '../../src';
+import { ReplicationGroupEngine, TransitEncryptionMode } from '../../src';
 import { CfnLintMatch, cfnLintVersion, describeMatch, runCfnLint } from '../support/cfn-lint';
 import { FULLY_CUSTOMISED, importedUserTopic, importedUserZone, newConstructFixture, PropsFactory, userKey } from '../support/configurations';
 
@@ -15,11 +15,11 @@ const IGNORED_WARNINGS: Record<string, string> = {
 /** One template per configuration; the names become file names under test-reports/cfn-lint. */
 const CONFIGURATIONS: Record<string, PropsFactory> = {
   'valkey-defaults': () => ({}),
-  'redis-7-1': () => ({ engine: CacheEngine.REDIS, engineVersion: '7.1' }),
+  'redis-7-1': () => ({ engine: ReplicationGroupEngine.REDIS, engineVersion: '7.1' }),
   // No log delivery (Redis OSS before 6.0 has none) and no TransitEncryptionMode: the template must still be valid.
-  'redis-5-0-6': () => ({ engine: CacheEngine.REDIS, engineVersion: '5.0.6', parameters: { 'maxmemory-policy': 'allkeys-lru' } }),
+  'redis-5-0-6': () => ({ engine: ReplicationGroupEngine.REDIS, engineVersion: '5.0.6', parameters: { 'maxmemory-policy': 'allkeys-lru' } }),
   // Slow log only.
-  'redis-6-0': () => ({ engine: CacheEngine.REDIS, engineVersion: '6.0' }),
+  'redis-6-0': () => ({ engine: ReplicationGroupEngine.REDIS, engineVersion: '6.0' }),
   'windows': () => ({ snapshotWindow: '23:30-00:30', preferredMaintenanceWindow: 'sun:05:00-sun:06:00' }),
   'replicas-1': () => ({ replicas: 1 }),
   'replicas-5': () => ({ replicas: 5 }),
@@ -27,8 +27,8 @@ const CONFIGURATIONS: Record<string, PropsFactory> = {
   'tls-preferred': () => ({ transitEncryptionMode: TransitEncryptionMode.PREFERRED }),
   'imported-zone': (stack) => ({ hostedZone: importedUserZone(stack) }),
   'imported-topic': (stack) => ({ notificationTopic: importedUserTopic(stack) }),
-  'cmk': (stack) => ({ atRestEncryptionKey: userKey(stack) }),
-  'user-group-ids': () => ({ userGroupIds: ['app-users'] }),
+  'cmk': (stack) => ({ kmsKey: userKey(stack) }),
+  'user-group-ids': () => ({ userGroupId: 'app-users' }),
   'scheduled-reconcile-off': () => ({ scheduledReconcile: false }),
   'parameters': () => ({ parameters: { 'maxmemory-policy': 'allkeys-lru' } }),
   'fully-customised': FULLY_CUSTOMISED,

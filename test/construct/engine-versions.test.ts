@@ -1,5 +1,5 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { CacheEngine, ReplicatedRedisWithStableReaders, ReplicatedRedisWithStableReadersProps, TransitEncryptionMode } from '../../src';
+import { ReplicationGroupEngine, ReplicatedRedisWithStableReaders, ReplicatedRedisWithStableReadersProps, TransitEncryptionMode } from '../../src';
 import { newStackWithVpc } from '../support/stacks';
 
 function synth(props: Partial<ReplicatedRedisWithStableReadersProps>) {
@@ -15,15 +15,15 @@ function group(template: Template): Record<string, any> {
 describe('log delivery follows the engine version', () => {
   // terraform-provider-aws #46440 / #46443 and the ElastiCache log delivery page: Redis OSS has the slow log from 6.0
   // and the engine log from 6.2; asking for more fails at deploy with InvalidParameterValue. Valkey has both.
-  test.each<[CacheEngine, string, string[]]>([
-    [CacheEngine.REDIS, '4.0.10', []],
-    [CacheEngine.REDIS, '5.0.6', []],
-    [CacheEngine.REDIS, '6.0', ['slow-log']],
-    [CacheEngine.REDIS, '6.2', ['slow-log', 'engine-log']],
-    [CacheEngine.REDIS, '7.1', ['slow-log', 'engine-log']],
-    [CacheEngine.REDIS, '6.1', ['slow-log']], // not a version this release knows: still decided by its numbers
-    [CacheEngine.VALKEY, '7.2', ['slow-log', 'engine-log']],
-    [CacheEngine.VALKEY, '9.1', ['slow-log', 'engine-log']],
+  test.each<[ReplicationGroupEngine, string, string[]]>([
+    [ReplicationGroupEngine.REDIS, '4.0.10', []],
+    [ReplicationGroupEngine.REDIS, '5.0.6', []],
+    [ReplicationGroupEngine.REDIS, '6.0', ['slow-log']],
+    [ReplicationGroupEngine.REDIS, '6.2', ['slow-log', 'engine-log']],
+    [ReplicationGroupEngine.REDIS, '7.1', ['slow-log', 'engine-log']],
+    [ReplicationGroupEngine.REDIS, '6.1', ['slow-log']], // not a version this release knows: still decided by its numbers
+    [ReplicationGroupEngine.VALKEY, '7.2', ['slow-log', 'engine-log']],
+    [ReplicationGroupEngine.VALKEY, '9.1', ['slow-log', 'engine-log']],
   ])('%s %s delivers %j', (engine, engineVersion, logTypes) => {
     // GIVEN / WHEN
     const { template } = synth({ engine, engineVersion });
@@ -41,12 +41,12 @@ describe('log delivery follows the engine version', () => {
 });
 
 describe('engine versions this release does not know', () => {
-  test.each<[CacheEngine, string, string]>([
-    [CacheEngine.VALKEY, '9.1', 'valkey9'],
-    [CacheEngine.VALKEY, '10.0', 'valkey10'],
-    [CacheEngine.REDIS, '7.2', 'redis7'],
-    [CacheEngine.REDIS, '6.1', 'redis6.x'],
-    [CacheEngine.REDIS, '5.0.5', 'redis5.0'],
+  test.each<[ReplicationGroupEngine, string, string]>([
+    [ReplicationGroupEngine.VALKEY, '9.1', 'valkey9'],
+    [ReplicationGroupEngine.VALKEY, '10.0', 'valkey10'],
+    [ReplicationGroupEngine.REDIS, '7.2', 'redis7'],
+    [ReplicationGroupEngine.REDIS, '6.1', 'redis6.x'],
+    [ReplicationGroupEngine.REDIS, '5.0.5', 'redis5.0'],
   ])('%s %s synthesizes with parameter group family %s and a warning', (engine, engineVersion, family) => {
     // GIVEN / WHEN
     const { template, annotations } = synth({ engine, engineVersion, parameters: { 'maxmemory-policy': 'allkeys-lru' } });
@@ -58,12 +58,12 @@ describe('engine versions this release does not know', () => {
     ));
   });
 
-  test.each<[CacheEngine, string, string]>([
-    [CacheEngine.VALKEY, '7.2', 'valkey7'],
-    [CacheEngine.VALKEY, '8.1', 'valkey8'],
-    [CacheEngine.REDIS, '4.0.10', 'redis4.0'],
-    [CacheEngine.REDIS, '6.2', 'redis6.x'],
-    [CacheEngine.REDIS, '7.1', 'redis7'],
+  test.each<[ReplicationGroupEngine, string, string]>([
+    [ReplicationGroupEngine.VALKEY, '7.2', 'valkey7'],
+    [ReplicationGroupEngine.VALKEY, '8.1', 'valkey8'],
+    [ReplicationGroupEngine.REDIS, '4.0.10', 'redis4.0'],
+    [ReplicationGroupEngine.REDIS, '6.2', 'redis6.x'],
+    [ReplicationGroupEngine.REDIS, '7.1', 'redis7'],
   ])('a known version, %s %s, gets family %s and no warning', (engine, engineVersion, family) => {
     const { template, annotations } = synth({ engine, engineVersion, parameters: { 'maxmemory-policy': 'allkeys-lru' } });
     template.hasResourceProperties('AWS::ElastiCache::ParameterGroup', { CacheParameterGroupFamily: family });
@@ -75,7 +75,7 @@ describe('engine versions this release does not know', () => {
     ['6.1', 'a Redis OSS 6 minor', false],
   ])('TransitEncryptionMode follows the parsed version: redis %s (%s)', (engineVersion, _name, rendered) => {
     // GIVEN / WHEN
-    const { template } = synth({ engine: CacheEngine.REDIS, engineVersion });
+    const { template } = synth({ engine: ReplicationGroupEngine.REDIS, engineVersion });
     // THEN
     expect(group(template).TransitEncryptionMode).toEqual(rendered ? TransitEncryptionMode.REQUIRED : undefined);
     expect(group(template).TransitEncryptionEnabled).toBe(true);

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { CacheEngine, NoReplicaFallback, ReplicatedRedisWithStableReaders, ReplicatedRedisWithStableReadersProps, TransitEncryptionMode } from '../../src';
+import { ReplicationGroupEngine, NoReplicaFallback, ReplicatedRedisWithStableReaders, ReplicatedRedisWithStableReadersProps, TransitEncryptionMode } from '../../src';
 import { UpdaterEnv } from '../../src/private/contract';
 import { newStackWithVpc } from '../support/stacks';
 
@@ -65,7 +65,7 @@ describe('replication group', () => {
 
   test('redis engine with a custom parameter group whose family follows the version', () => {
     // GIVEN / WHEN
-    const { template } = synth({ engine: CacheEngine.REDIS, engineVersion: '7.1', parameters: { 'maxmemory-policy': 'allkeys-lru' } });
+    const { template } = synth({ engine: ReplicationGroupEngine.REDIS, engineVersion: '7.1', parameters: { 'maxmemory-policy': 'allkeys-lru' } });
     // THEN
     template.hasResourceProperties('AWS::ElastiCache::ParameterGroup', {
       CacheParameterGroupFamily: 'redis7',
@@ -193,7 +193,7 @@ describe('network', () => {
     // THEN
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { SecurityGroupIds: [stack.resolve(mine.securityGroupId)] });
-    expect(cache.securityGroup).toBe(mine);
+    expect(cache.securityGroups).toEqual([mine]);
     expect(cache.node.tryFindChild('SecurityGroup')).toBeUndefined();
   });
 
@@ -209,7 +209,7 @@ describe('network', () => {
       IpProtocol: 'tcp',
       FromPort: 6380,
       ToPort: 6380,
-      GroupId: stack.resolve(cache.securityGroup.securityGroupId),
+      GroupId: stack.resolve(cache.securityGroups[0].securityGroupId),
       SourceSecurityGroupId: stack.resolve(app.securityGroupId),
     });
   });
@@ -227,7 +227,7 @@ describe('encryption and auth', () => {
     expect(props.KmsKeyId).toBeUndefined();
     const token = JSON.stringify(props.AuthToken);
     expect(token).toContain('{{resolve:secretsmanager:');
-    expect(token).toContain(stack.resolve((cache.authSecret!.node.defaultChild as secretsmanager.CfnSecret).ref).Ref);
+    expect(token).toContain(stack.resolve((cache.authTokenSecret!.node.defaultChild as secretsmanager.CfnSecret).ref).Ref);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
     });
@@ -238,16 +238,16 @@ describe('encryption and auth', () => {
   test('a customer managed key for at-rest encryption', () => {
     const { stack, vpc } = newStackWithVpc();
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-    new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc, atRestEncryptionKey: key });
+    new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc, kmsKey: key });
     Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { KmsKeyId: stack.resolve(key.keyArn) });
   });
 
-  test('RBAC user groups instead of an AUTH token', () => {
-    const { template, cache } = synth({ userGroupIds: ['app-users'] });
+  test('an RBAC user group instead of an AUTH token', () => {
+    const { template, cache } = synth({ userGroupId: 'app-users' });
     const props = replicationGroup(template).Properties;
     expect(props.UserGroupIds).toEqual(['app-users']);
     expect(props.AuthToken).toBeUndefined();
-    expect(cache.authSecret).toBeUndefined();
+    expect(cache.authTokenSecret).toBeUndefined();
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 
@@ -256,13 +256,13 @@ describe('encryption and auth', () => {
     const secret = new secretsmanager.Secret(stack, 'Token');
     const cache = new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc, authTokenSecret: secret, transitEncryptionMode: TransitEncryptionMode.PREFERRED });
     const template = Template.fromStack(stack);
-    expect(cache.authSecret).toBe(secret);
+    expect(cache.authTokenSecret).toBe(secret);
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { TransitEncryptionMode: 'preferred' });
   });
 
   test('Redis OSS before 7 gets TLS without a TransitEncryptionMode, which it does not support', () => {
-    const props = replicationGroup(synth({ engine: CacheEngine.REDIS, engineVersion: '6.2' }).template).Properties;
+    const props = replicationGroup(synth({ engine: ReplicationGroupEngine.REDIS, engineVersion: '6.2' }).template).Properties;
     expect(props.TransitEncryptionEnabled).toBe(true);
     expect(props.TransitEncryptionMode).toBeUndefined();
   });
@@ -273,7 +273,7 @@ describe('encryption and auth', () => {
     expect(props.TransitEncryptionEnabled).toBe(false);
     expect(props.TransitEncryptionMode).toBeUndefined();
     expect(props.AuthToken).toBeUndefined();
-    expect(cache.authSecret).toBeUndefined();
+    expect(cache.authTokenSecret).toBeUndefined();
   });
 });
 

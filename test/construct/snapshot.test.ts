@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CacheEngine, NoReplicaFallback, ReplicatedRedisWithStableReaders } from '../../src';
+import { ReplicationGroupEngine, NoReplicaFallback, ReplicatedRedisWithStableReaders } from '../../src';
 import { newStackWithVpc } from '../support/stacks';
 
 // Drift alarms: any change to the synthesized template shows up here. Asset hashes are
@@ -16,14 +16,14 @@ describe('whole-template snapshots', () => {
     const { stack, vpc } = newStackWithVpc();
     new ReplicatedRedisWithStableReaders(stack, 'Cache', {
       vpc,
-      engine: CacheEngine.REDIS,
+      engine: ReplicationGroupEngine.REDIS,
       engineVersion: '7.1',
       replicas: 3,
       zoneName: 'sessions.internal',
       recordTtl: Duration.seconds(5),
       noReplicaFallback: NoReplicaFallback.KEEP,
       parameters: { 'maxmemory-policy': 'allkeys-lru' },
-      userGroupIds: ['app-users'],
+      userGroupId: 'app-users',
     });
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
   });

@@ -6,7 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { newStackWithVpc } from './stacks';
 import {
-  CacheEngine,
+  ReplicationGroupEngine,
   NoReplicaFallback,
   ReplicatedRedisWithStableReaders,
   ReplicatedRedisWithStableReadersProps,
@@ -59,17 +59,17 @@ export function userKey(stack: Stack): kms.IKey {
   return new kms.Key(stack, 'UserKey', { enableKeyRotation: true, description: 'Encryption at rest of the cache' });
 }
 
-/** Every prop away from its default (except the AUTH token secret, which cannot go with userGroupIds). */
+/** Every prop away from its default (except the AUTH token secret, which cannot go with userGroupId). */
 export const FULLY_CUSTOMISED: PropsFactory = (stack, vpc) => ({
-  engine: CacheEngine.REDIS,
+  engine: ReplicationGroupEngine.REDIS,
   engineVersion: '7.1',
   replicas: 5,
   cacheNodeType: 'cache.r7g.large',
   parameters: { 'maxmemory-policy': 'allkeys-lru', 'timeout': '300' },
-  atRestEncryptionKey: userKey(stack),
+  kmsKey: userKey(stack),
   hostedZone: importedUserZone(stack),
   notificationTopic: importedUserTopic(stack),
-  userGroupIds: ['app-users'],
+  userGroupId: 'app-users',
   securityGroups: [new ec2.SecurityGroup(stack, 'UserSecurityGroup', { vpc, description: 'Cache nodes', allowAllOutbound: false })],
   transitEncryptionMode: TransitEncryptionMode.REQUIRED,
   snapshotRetentionLimit: 14,

@@ -1,4 +1,4 @@
-from aws_cdk import App, Stack, aws_ec2 as ec2, aws_lambda as lambda_
+from aws_cdk import App, Stack, aws_cloudwatch_actions as cloudwatch_actions, aws_ec2 as ec2, aws_lambda as lambda_, aws_sns as sns
 from cdk_redis_stable_readers import ReplicatedRedisWithStableReaders
 
 app = App()
@@ -18,10 +18,18 @@ api = lambda_.Function(
         "CACHE_WRITER": cache.primary_hostname,
         "CACHE_READERS": ",".join(cache.replica_hostnames),
         "CACHE_PORT": str(cache.port),
+        # Where the AUTH token is: the function reads it from Secrets Manager when it starts.
+        "CACHE_AUTH_TOKEN_SECRET_ARN": cache.auth_token_secret.secret_arn,
     },
 )
-api.connections.allow_to_default_port(cache)
-if cache.auth_secret:
-    cache.auth_secret.grant_read(api)
+cache.connections.allow_default_port_from(api)  # one ingress rule on the cache's security group
+cache.grant_read_auth_token(api)
+
+# Tell someone when the replica names may be stale, or the replicas fall behind.
+alarms = sns.Topic(stack, "Alarms")
+cache.updater_alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarms))
+cache.metric_replication_lag().create_alarm(
+    stack, "ReplicationLag", threshold=5, evaluation_periods=3
+).add_alarm_action(cloudwatch_actions.SnsAction(alarms))
 
 app.synth()

@@ -1,4 +1,6 @@
 /** Runs one scripted event in a fresh lab with real clients reading and writing through it, and judges the outcome. */
+import * as fs from 'fs';
+import * as path from 'path';
 import type { ClientConfig } from './client-config';
 import { ClientLanguage, ClientRunner } from './client-runner';
 import { Lab } from './lab';
@@ -97,6 +99,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     await sleep(settledAt + AFTER_MS - Date.now());
     await Promise.all(runners.map((runner) => runner.stop()));
 
+    for (const runner of runners) {
+      // Every read and write, for whoever wants to look behind the numbers.
+      fs.writeFileSync(path.join(options.dir, `${runner.language}-${runner.config.code}.jsonl`), runner.events.map((event) => JSON.stringify(event)).join('\n'));
+    }
     const targets = await lab.zoneTargets();
     const primary = lab.nodes.get(await lab.primaryId())!;
     const clients: ClientResult[] = [];

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -49,10 +49,14 @@ export class ImportedReplicatedRedisWithStableReaders extends ReplicatedRedisWit
     this.readerHostname = `reader.${zone}`;
     this.replicaHostnames = Array.from({ length: replicas }, (_, index) => `${replicaRecordLabel(index + 1)}.${zone}`);
     this.port = attrs.port ?? DEFAULT_PORT;
-    this.securityGroups = attrs.securityGroups;
+    // A group from another stack of the app is referenced from this one, so the rules `connections` adds live here and
+    // this stack depends on the cache's; left in the cache's stack, an ingress rule from this stack's peers is a cycle.
+    this.securityGroups = attrs.securityGroups.map((group, index) => Token.isUnresolved(group.securityGroupId) && Stack.of(group) !== Stack.of(this)
+      ? ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index + 1}`, group.securityGroupId, { allowAllOutbound: group.allowAllOutbound })
+      : group);
     this.hostedZone = attrs.hostedZone;
     this.authTokenSecret = attrs.authTokenSecret;
-    this.connections = new ec2.Connections({ securityGroups: attrs.securityGroups, defaultPort: ec2.Port.tcp(this.port) });
+    this.connections = new ec2.Connections({ securityGroups: this.securityGroups, defaultPort: ec2.Port.tcp(this.port) });
   }
 
   public get primaryEndpointAddress(): string {

@@ -88,7 +88,7 @@ describe('fromReplicatedRedisWithStableReadersAttributes', () => {
 
   test('a second stack of the same app imports the cache from the first and synthesizes without warnings', () => {
     // GIVEN
-    const { app, stack, cache } = synth();
+    const { app, stack, vpc, cache } = synth();
     const workers = new Stack(app, 'Workers');
     // WHEN
     const imported = ReplicatedRedisWithStableReaders.fromReplicatedRedisWithStableReadersAttributes(workers, 'Cache', {
@@ -104,12 +104,20 @@ describe('fromReplicatedRedisWithStableReadersAttributes', () => {
     imported.grantReadAuthToken(fn);
     imported.metricReplicationLag().createAlarm(workers, 'Lag', { threshold: 5, evaluationPeriods: 3 });
     new CfnOutput(workers, 'Primary', { value: imported.primaryEndpointAddress });
+    const worker = new ec2.SecurityGroup(workers, 'WorkerSecurityGroup', { vpc });
+    imported.connections.allowDefaultPortFrom(worker);
     // THEN
     expect(imported.replicaHostnames).toEqual(cache.replicaHostnames);
     Template.fromStack(workers).hasOutput('Primary', { Value: { 'Fn::ImportValue': Match.stringLikeRegexp('PrimaryEndPointAddress') } });
     Template.fromStack(workers).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] })]) },
     });
+    // The port opens in the importing stack, on the cache's group by import: the app depends on the cache's stack, not both ways.
+    Template.fromStack(workers).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('CacheSecurityGroup') },
+      SourceSecurityGroupId: workers.resolve(worker.securityGroupId),
+    });
+    expect(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroupIngress')).toEqual({});
     expect(Annotations.fromStack(workers).findWarning('*', Match.anyValue())).toEqual([]);
     expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     expect(() => app.synth()).not.toThrow();

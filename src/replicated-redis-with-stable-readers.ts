@@ -643,6 +643,18 @@ export class ReplicatedRedisWithStableReaders extends ReplicatedRedisWithStableR
   }
 
   /**
+   * Applies a removal policy to the replication group only.
+   *
+   * Prefer the `removalPolicy` prop: it also decides what happens to the AUTH token secret, the log groups
+   * and, with `RETAIN`, the subnet group, parameter group and created security group, which the group keeps using.
+   *
+   * @param policy what happens to the replication group when it leaves the stack
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.replicationGroup.applyRemovalPolicy(policy);
+  }
+
+  /**
    * Errors of the updater function: each is a reconcile that did not finish.
    *
    * Sum over 5 minutes.

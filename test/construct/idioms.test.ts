@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -39,6 +39,15 @@ describe('the interface and the ARN', () => {
     });
     expect(cache.memberIds).toEqual(['sessions-001', 'sessions-002', 'sessions-003']);
     expect(cache.securityGroups).toHaveLength(1);
+  });
+});
+
+describe('applyRemovalPolicy (from Resource)', () => {
+  test('applies to the replication group only; the prop covers the rest', () => {
+    const { stack, cache } = synth();
+    cache.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Template.fromStack(stack).hasResource('AWS::ElastiCache::ReplicationGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    Template.fromStack(stack).hasResource('AWS::EC2::SecurityGroup', { DeletionPolicy: Match.absent() });
   });
 });
 

@@ -538,13 +538,13 @@ describe('least-privilege IAM', () => {
 describe('metrics', () => {
   test('replication lag and engine CPU are the maximum over every member', () => {
     const { cache, stack } = synth({ replicas: 2 });
-    const lag = stack.resolve((cache.metricReplicationLag() as any).toMetricConfig().mathExpression);
+    const lag = stack.resolve(cache.metricReplicationLag().toMetricConfig().mathExpression);
     expect(lag.expression).toBe('MAX([node1, node2, node3])');
     expect(Object.values<any>(lag.usingMetrics).map((metric) => metric.dimensions.CacheClusterId)).toEqual(
       ['001', '002', '003'].map((suffix) => `${cache.replicationGroupId}-${suffix}`),
     );
     expect(Object.values<any>(lag.usingMetrics).every((metric) => metric.metricName === 'ReplicationLag')).toBe(true);
-    const cpu = stack.resolve((cache.metricEngineCpuUtilization() as any).toMetricConfig().mathExpression);
+    const cpu = stack.resolve(cache.metricEngineCpuUtilization().toMetricConfig().mathExpression);
     expect(Object.values<any>(cpu.usingMetrics).every((metric) => metric.metricName === 'EngineCPUUtilization')).toBe(true);
   });
 

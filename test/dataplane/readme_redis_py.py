@@ -43,7 +43,7 @@ class StableReader:
         return retrying(lambda: command(self._client()), self._use)
 
     def _client(self):
-        if self.client and time.monotonic() - self.checked < ROLE_CHECK_SECONDS:
+        if self.client is not None and time.monotonic() - self.checked < ROLE_CHECK_SECONDS:
             return self.client
         self.checked = time.monotonic()
         try:

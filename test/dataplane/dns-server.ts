@@ -35,6 +35,11 @@ export class DnsServer {
     socket.on('message', (message, remote) => this.answer(message, remote));
   }
 
+  /** The UDP port it listens on. */
+  get port(): number {
+    return this.socket.address().port;
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }

@@ -1,4 +1,4 @@
-import { awscdk, DependencyType, javascript } from 'projen';
+import { awscdk, DependencyType, javascript, ReleasableCommits } from 'projen';
 
 /**
  * aws-cdk-lib floor: 2.224.0 is the first release with `lambda.Runtime.NODEJS_24_X`.
@@ -18,6 +18,9 @@ const CDK_CLI = '2.1148.1';
  */
 const INTEG_TESTS_ALPHA = '2.236.0-alpha.0';
 const CDK_DEV = '2.236.0';
+
+/** Node.js for CI and the workflows: the major of the updater's Lambda runtime (nodejs24.x). */
+const NODE_CI = '24.x';
 
 /** A projen upgrade rewrites the repository, so it is pinned and upgraded on purpose. */
 const PROJEN = '0.103.25';
@@ -48,18 +51,38 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Peers are not pinned as devDependencies at their minimum: aws-cdk-lib is developed against CDK_DEV.
   peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
-  minNodeVersion: '20.0.0',
+  // Node 20 reached end of life in April 2026; 22 is the oldest supported line. The workflows,
+  // `.ci/run` and the updater (Lambda nodejs24.x) run on 24.
+  minNodeVersion: '22.0.0',
+  workflowNodeVersion: NODE_CI,
 
   publishToPypi: {
     distName: 'cdk-redis-stable-readers',
     module: 'cdk_redis_stable_readers',
   },
 
-  // CI is `.ci/run` on a fresh clone; no hosted workflows or release automation.
-  github: false,
-  release: false,
-  depsUpgrade: false,
+  // Releases: every push to main with a `feat:` or `fix:` commit since the last tag releases to npm
+  // and PyPI (conventional commits pick the bump; the changelog is written from them). Publishing
+  // uses the repository secrets NPM_TOKEN, TWINE_USERNAME and TWINE_PASSWORD.
+  github: true,
+  release: true,
+  releaseToNpm: true,
+  releasableCommits: ReleasableCommits.featuresAndFixes(),
+  // The first release is 0.1.0 (with no tag, projen would release 0.0.0); later ones follow the commits.
+  nextVersionCommand: 'node projenrc/next-version.js',
+  depsUpgrade: true,
   pullRequestTemplate: false,
+  githubOptions: { mergify: false },
+  // Every job that builds or packages (build, release, package-*, upgrade) first installs what the
+  // tests and the offline wheel need, as `.ci/run` does here.
+  workflowBootstrapSteps: [{
+    name: 'Install the test tools and the offline Python build',
+    run: [
+      'sudo apt-get update -qq',
+      'sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-build twine python3-setuptools python3-wheel redis-server redis-tools python3-redis python3-dnspython openssl',
+      "python3 -m pip install --user --break-system-packages 'moto[server]==5.2.1' 'cfn-lint==1.51.0'",
+    ].join('\n'),
+  }],
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
@@ -90,6 +113,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ioredis@^5',
     'dns-packet@^5',
     '@types/dns-packet',
+    // Validates the generated GitHub workflows against the workflow schema, offline (WebAssembly).
+    '@action-validator/cli@0.6.0',
+    '@action-validator/core@0.6.0',
+    // Standard licence texts for bundled packages that ship none (projenrc/third-party-notices.js).
+    'spdx-license-list@^6',
   ],
 
   jestOptions: {
@@ -131,19 +159,34 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
  * variables, error names), pinned by our lockfile instead of whatever minor version the runtime
  * carries that month. The cost is a larger asset (hundreds of KB, minified), paid once per cold start.
  */
-const ESBUILD_NODE = '--bundle --minify --keep-names --platform=node --target=node22 --format=cjs --main-fields=module,main';
-const bundle = project.addTask('bundle', { description: 'Bundle the updater Lambda handler and the drill command into assets/' });
+const ESBUILD_NODE = '--bundle --minify --keep-names --platform=node --format=cjs --main-fields=module,main';
+/** esbuild's record of what went into each bundle; the notices are generated from it. */
+const BUNDLE_META = 'test-reports/bundles';
+const bundle = project.addTask('bundle', { description: 'Bundle the updater Lambda handler and the drill command into assets/, with the notices of what they bundle' });
+// The updater runs on Lambda's nodejs24.x; the drill on the user's Node.js (minNodeVersion).
 bundle.spawn(project.addTask('bundle:updater', {
   description: 'Bundle the updater Lambda handler into assets/updater',
-  exec: `esbuild lambda/updater/updater.lambda.ts ${ESBUILD_NODE} --outfile=assets/updater/index.js`,
+  exec: `esbuild lambda/updater/updater.lambda.ts ${ESBUILD_NODE} --target=node24 --metafile=${BUNDLE_META}/updater.meta.json --outfile=assets/updater/index.js`,
 }));
 // The drill ships as the package's command (and, through jsii, a Python console script).
 bundle.spawn(project.addTask('bundle:drill', {
   description: 'Bundle the failover drill command into assets/drill',
-  exec: `esbuild lambda/drill/drill.ts ${ESBUILD_NODE} --banner:js="#!/usr/bin/env node" --outfile=assets/drill/index.js`,
+  exec: `esbuild lambda/drill/drill.ts ${ESBUILD_NODE} --target=node22 --banner:js="#!/usr/bin/env node" --metafile=${BUNDLE_META}/drill.meta.json --outfile=assets/drill/index.js`,
+}));
+// The licences of every package the bundles contain ship beside them, in the npm tarball and so in the wheel.
+bundle.spawn(project.addTask('bundle:notices', {
+  description: 'Write assets/THIRD-PARTY-NOTICES from the bundles\' esbuild metafiles',
+  exec: `node projenrc/third-party-notices.js assets/THIRD-PARTY-NOTICES ${BUNDLE_META}/updater.meta.json ${BUNDLE_META}/drill.meta.json`,
 }));
 project.addBins({ 'cdk-redis-stable-readers': 'assets/drill/index.js' });
 project.preCompileTask.spawn(bundle);
+
+// The generated workflows cannot run here; they are checked against GitHub's workflow schema.
+project.testTask.spawn(project.addTask('workflows:validate', {
+  description: 'Validate .github/workflows/*.yml against the GitHub workflow schema (action-validator, offline)',
+  // action-validator takes one file at a time.
+  exec: 'ls .github/workflows/*.yml | xargs -n 1 -t action-validator',
+}));
 
 // ts-jest does not type-check, so tests and handlers are type-checked explicitly.
 const typecheck = project.addTask('typecheck', {
@@ -203,6 +246,26 @@ for (const exec of [
 ]) {
   packagePython.exec(exec);
 }
+/**
+ * `release` as the release workflow runs it, offline and without publishing: the version from the
+ * commits (0.1.0 first), the full build, the npm tarball and the wheel, both with that version,
+ * then the version put back. Leaves dist/js, dist/python, dist/changelog.md and dist/version.txt.
+ */
+project.addTask('release:dry-run', {
+  description: 'Bump, build, package npm and Python with the release version, unbump (publishes nothing; needs apt: python3-build twine)',
+  env: { RELEASE: 'true' },
+  steps: [
+    { exec: 'rm -rf dist' },
+    { spawn: 'bump' },
+    { spawn: 'build' },
+    { spawn: 'package:python' },
+    { exec: 'ls -l dist/js/*@$(cat dist/version.txt).jsii.tgz dist/python/*-$(cat dist/version.txt)-py3-none-any.whl' },
+    { exec: 'echo "release $(cat dist/releasetag.txt): changelog in dist/changelog.md"' },
+    { spawn: 'unbump' },
+    { exec: 'git diff --ignore-space-at-eol --exit-code' },
+  ],
+});
+
 const packageAll = project.tasks.tryFind('package-all')!;
 packageAll.reset();
 packageAll.spawn(project.tasks.tryFind('package:js')!);

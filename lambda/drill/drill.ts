@@ -4,6 +4,7 @@
  * a local emulator too.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { parseArgs } from 'util';
 import { ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { parseRecordNames } from '../../src/private/contract';
@@ -143,8 +144,17 @@ Fails a replication group over (TestFailover) and times how fast every replica n
   --poll-interval SECONDS     time between checks (default 5)
   --node-group-id ID          the node group to fail over (default 0001)
   --json                      print the result as JSON
+  --version                   print the package's version
 
 Exit codes: 0 every name followed, 1 timed out or a name is wrong, 2 bad usage or AWS error.`;
+
+/**
+ * The package's version, from the package.json two folders up: from the bundle (assets/drill/) in the
+ * npm package or in the wheel's embedded copy of it, and from this source (lambda/drill/) in the repo.
+ */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** Reads the target from flags or from a cdk outputs file. */
 export function resolveTarget(values: Record<string, string | boolean | undefined>): DrillTarget {
@@ -233,11 +243,16 @@ export async function main(argv: string[], aws: DrillAws = createDrillAws()): Pr
         'node-group-id': { type: 'string' },
         'json': { type: 'boolean' },
         'help': { type: 'boolean' },
+        'version': { type: 'boolean' },
       },
     }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;
+  }
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -271,6 +272,34 @@ describe('main', () => {
     expect(stderr).toContain('Usage: cdk-redis-stable-readers drill');
     expect(stderr).not.toContain('AWS error:');
     expect(aws.reads).toBe(0);
+  });
+
+  test('--version prints the package version and exits 0, with or without the drill command', async () => {
+    // GIVEN
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+
+    // WHEN
+    const codes = [await main(['--version'], followingAws()), await main(['drill', '--version'], followingAws())];
+
+    // THEN
+    expect(codes).toEqual([0, 0]);
+    expect(stdout).toBe(`${version}\n${version}\n`);
+    expect(stderr).toBe('');
+  });
+
+  test('the bundled command prints the version of the package.json it ships beside', () => {
+    // GIVEN the bundle as the npm package lays it out: assets/drill/index.js under a package.json
+    const bundle = path.join(__dirname, '..', '..', 'assets', 'drill', 'index.js');
+    const pkg = path.join(dir, 'package');
+    fs.mkdirSync(path.join(pkg, 'assets', 'drill'), { recursive: true });
+    fs.copyFileSync(bundle, path.join(pkg, 'assets', 'drill', 'index.js'));
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'cdk-redis-stable-readers', version: '1.2.3' }));
+
+    // WHEN
+    const out = execFileSync(process.execPath, [path.join(pkg, 'assets', 'drill', 'index.js'), '--version'], { encoding: 'utf8' });
+
+    // THEN
+    expect(out).toBe('1.2.3\n');
   });
 
   test('exit 2 for missing flags', async () => {

@@ -166,7 +166,9 @@ const bundle = project.addTask('bundle', { description: 'Bundle the updater Lamb
 // The updater runs on Lambda's nodejs24.x; the drill on the user's Node.js (minNodeVersion).
 bundle.spawn(project.addTask('bundle:updater', {
   description: 'Bundle the updater Lambda handler into assets/updater',
-  exec: `esbuild lambda/updater/updater.lambda.ts ${ESBUILD_NODE} --target=node24 --metafile=${BUNDLE_META}/updater.meta.json --outfile=assets/updater/index.js`,
+  // Lambda puts the role's credentials in the environment, so the SDK's whole default chain is left out (cold start).
+  exec: `esbuild lambda/updater/updater.lambda.ts ${ESBUILD_NODE} --target=node24 --alias:@aws-sdk/credential-provider-node=./lambda/updater/environment-credentials.ts `
+    + `--metafile=${BUNDLE_META}/updater.meta.json --outfile=assets/updater/index.js`,
 }));
 // The drill ships as the package's command (and, through jsii, a Python console script).
 bundle.spawn(project.addTask('bundle:drill', {

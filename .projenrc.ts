@@ -19,6 +19,9 @@ const CDK_CLI = '2.1148.1';
 const INTEG_TESTS_ALPHA = '2.236.0-alpha.0';
 const CDK_DEV = '2.236.0';
 
+/** The Python package's module. */
+const PYTHON_MODULE = 'cdk_redis_stable_readers';
+
 /** Node.js for CI and the workflows: the major of the updater's Lambda runtime (nodejs24.x). */
 const NODE_CI = '24.x';
 
@@ -58,7 +61,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   publishToPypi: {
     distName: 'cdk-redis-stable-readers',
-    module: 'cdk_redis_stable_readers',
+    module: PYTHON_MODULE,
   },
 
   // Releases: every push to main with a `feat:` or `fix:` commit since the last tag releases to npm
@@ -215,6 +218,8 @@ project.addTask('integ:snapshot', {
 project.addTask('bench', {
   description: 'Benchmark the updater against its goals (moto on 127.0.0.1); writes test-reports/bench/results.md and results.json',
   steps: [
+    // The figures mean something for the updater on its Lambda runtime's Node.js major (nodejs24.x).
+    { exec: `node -e "const m = process.versions.node.split('.')[0]; if (m !== '${NODE_CI.split('.')[0]}') console.error('warning: Node.js ' + process.version + '; the updater runs on Node.js ${NODE_CI} in Lambda (.ci/run shows how to put it first on PATH)')"` },
     { spawn: 'bundle' },
     { exec: 'ts-node -P tsconfig.dev.json test/bench/run.ts', receiveArgs: true },
   ],
@@ -242,6 +247,9 @@ packagePython.description = 'Build and check the Python wheel without PyPI (need
 for (const exec of [
   'rm -rf dist/python dist/python-src',
   'jsii-pacmak --target python --code-only --outdir dist/python-src',
+  // The description PyPI shows: README.md with its TypeScript translated by jsii-rosetta, or kept as
+  // TypeScript where the README gives the Python itself (projenrc/python-readme.js says which).
+  `node projenrc/python-readme.js README.md dist/python-src/python/README.md dist/python-src/python/src/${PYTHON_MODULE}/__init__.py`,
   '/usr/bin/python3 -m build --no-isolation --skip-dependency-check --outdir dist/python dist/python-src/python',
   'twine check --strict dist/python/*',
   '/usr/bin/python3 .ci/check-wheel.py dist/python',

@@ -135,6 +135,9 @@ export interface ReplicatedRedisWithStableReadersProps {
    *
    * Changing it creates a new, empty group and deletes the old one (its data is not copied). An id is unique
    * per account and Region: two constructs of one app with the same id in the same account and Region are an error.
+   * The default zone name derives from it, so on a deployed construct change it together with `zoneName` set to
+   * the current zone name (`<old id>.cache.internal`); a deployment that would move the names to a new zone fails
+   * before any name changes and rolls back.
    *
    * @default - derived from the construct path, stable across deployments
    * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html
@@ -277,8 +280,9 @@ export interface ReplicatedRedisWithStableReadersProps {
    * `PublicHostedZone.fromPublicHostedZoneAttributes` or `HostedZone.fromHostedZoneAttributes` (or `fromLookup`),
    * which may be public. One construct per zone, and per zone name in a VPC.
    *
-   * Moving a deployed construct to another zone is not supported: the updater's permissions follow
-   * the new zone before CloudFormation removes the old names. Create a new construct instead.
+   * Moving a deployed construct to another zone is refused: the updater's permissions would follow the new zone
+   * before CloudFormation could empty the old one, leaving it undeletable. The deployment fails before any name
+   * changes and rolls back. Create a new construct instead.
    *
    * @default - a new private hosted zone named `zoneName`
    * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html
@@ -288,7 +292,8 @@ export interface ReplicatedRedisWithStableReadersProps {
   /**
    * The name of the private hosted zone the construct creates.
    *
-   * Like `hostedZone`, it cannot change on a deployed construct. Route 53 refuses a second private zone of the
+   * Like `hostedZone`, it cannot change on a deployed construct (the deployment fails before any name changes and
+   * rolls back); set it to keep the zone when `replicationGroupId` changes. Route 53 refuses a second private zone of the
    * same name in one VPC, so two constructs of one app with the same zone name in one VPC are an error.
    *
    * @default - `<replication group id>.cache.internal`, unique per replication group

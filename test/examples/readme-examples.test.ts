@@ -2,6 +2,11 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { addDrillOutputs } from './readme-drill-outputs';
+import { addCache } from './readme-intro';
 import { assemblyMessages, assemblyTemplates } from '../support/assembly-messages';
 
 const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
@@ -35,6 +40,8 @@ describe('README examples', () => {
     ['readme-import.ts', 'ts'],
     ['readme-iam-auth.ts', 'ts'],
     ['readme-snapshot.test.ts', 'ts'],
+    ['readme-intro.ts', 'ts'],
+    ['readme-drill-outputs.ts', 'ts'],
     ['readme_app.py', 'python'],
   ])('%s appears verbatim in README.md', (file, language) => {
     const source = fs.readFileSync(path.join(__dirname, file), 'utf-8').trim();
@@ -90,5 +97,32 @@ describe('README examples', () => {
     // compile() checks the syntax without writing a __pycache__ folder into the repository.
     const check = 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")';
     expect(() => execFileSync('python3', ['-c', check, path.join(__dirname, 'readme_app.py')], { stdio: 'pipe' })).not.toThrow();
+  });
+  test('every TypeScript and Python block of the README is one of the tested files', () => {
+    // The examples here, and the data-plane lab's client code (tested against real servers in test/dataplane).
+    const tested = [
+      ...fs.readdirSync(__dirname).map((file) => path.join(__dirname, file)),
+      ...fs.readdirSync(path.join(__dirname, '..', 'dataplane')).map((file) => path.join(__dirname, '..', 'dataplane', file)),
+    ].filter((file) => /\.(ts|py)$/.test(file)).map((file) => fs.readFileSync(file, 'utf-8').trim());
+    const blocks = [...README.matchAll(/```(ts|typescript|python|py)\n([\s\S]*?)\n```/g)].map((match) => match[2].trim());
+
+    expect(blocks.length).toBeGreaterThan(5);
+    expect(blocks.filter((block) => !tested.includes(block)).map((block) => block.split('\n')[0])).toEqual([]);
+  });
+
+  test('the intro\'s cache opens its port to the app, and the drill\'s outputs have the names the drill looks for', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Intro');
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const app = new ec2.SecurityGroup(stack, 'App', { vpc });
+
+    // WHEN
+    const cache = addCache(stack, vpc, app);
+    addDrillOutputs(stack, cache);
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 6379, ToPort: 6379 });
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['HostedZoneId', 'ReplicaHostnames', 'ReplicationGroupId']);
   });
 });

@@ -1,0 +1,10 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
+import { Construct } from 'constructs';
+
+/** A cache whose replica names follow every failover, open to `app` on its port. */
+export function addCache(scope: Construct, vpc: ec2.IVpc, app: ec2.IConnectable): ReplicatedRedisWithStableReaders {
+  const cache = new ReplicatedRedisWithStableReaders(scope, 'Cache', { vpc });
+  cache.connections.allowDefaultPortFrom(app);
+  return cache;
+}

@@ -1,6 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
 import { Construct } from 'constructs';
+import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
 
 /** A cache whose replica names follow every failover, open to `app` on its port. */
 export function addCache(scope: Construct, vpc: ec2.IVpc, app: ec2.IConnectable): ReplicatedRedisWithStableReaders {

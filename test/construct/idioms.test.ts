@@ -99,6 +99,9 @@ describe('fromReplicatedRedisWithStableReadersAttributes', () => {
     // GIVEN
     const { app, stack, vpc, cache } = synth();
     const workers = new Stack(app, 'Workers');
+    // aws-cdk-lib 2.27x warns on the first cross-stack reference of an app that has not chosen a reference
+    // strength (@aws-cdk/core:defaultCrossStackReferences): the app's choice, made here as its default.
+    workers.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'strong');
     // WHEN
     const imported = ReplicatedRedisWithStableReaders.fromReplicatedRedisWithStableReadersAttributes(workers, 'Cache', {
       replicationGroupId: cache.replicationGroupId,

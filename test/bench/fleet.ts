@@ -99,12 +99,14 @@ interface Container {
 
 export async function runFleet(options: FleetOptions): Promise<FleetResult> {
   const { admin, log } = options;
-  const largest = Math.max(...options.sizes.map((size) => size.groups));
-  const ids = Array.from({ length: largest }, (_, index) => `fleet-${String(index + 1).padStart(4, '0')}`);
-  log(`creating ${ids.length} replication groups and zones in moto`);
-  const groups = await mapWithConcurrency(ids, 16, (id) => admin.createGroup(id));
+  const groups: BenchGroup[] = [];
   const runs: FleetRun[] = [];
-  for (const size of options.sizes) {
+  // Sizes in ascending order, each adding groups to the account only when it runs: the baseline lists every group
+  // of the account, so it must meet the account of its own size, not the largest.
+  for (const size of [...options.sizes].sort((left, right) => left.groups - right.groups)) {
+    const ids = Array.from({ length: size.groups - groups.length }, (_, index) => `fleet-${String(groups.length + index + 1).padStart(4, '0')}`);
+    log(`creating ${ids.length} more replication groups and zones in moto`);
+    groups.push(...await mapWithConcurrency(ids, 16, (id) => admin.createGroup(id)));
     const fleet = groups.slice(0, size.groups);
     runs.push(await runOurs(fleet, size, options));
     if (size.withBaseline) {

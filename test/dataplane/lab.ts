@@ -22,10 +22,10 @@ import { ZoneView } from './dns-records';
 import { DnsServer } from './dns-server';
 import { RedisNode } from './redis-node';
 import { ElastiCacheModel } from './switches';
-import { customResourceCreateEvent, scheduledEvent, snsEvent } from './updater-events';
 import { UpdaterEnv } from '../../src/private/contract';
 import { BundledHandler, startBundledHandler } from '../e2e/bundled-handler';
 import { createMotoReplicationGroup, MotoServer, setCacheClusterStatusForTest, startMoto } from '../e2e/moto';
+import { customResourceCreateEvent, scheduledEvent, snsEvent } from '../support/updater-events';
 
 const BUNDLE = path.join(__dirname, '../../assets/updater/index.js');
 const REGION = 'us-east-1';

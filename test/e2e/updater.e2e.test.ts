@@ -39,12 +39,11 @@ import type {
   CloudFormationCustomResourceDeleteEvent,
   CloudFormationCustomResourceEvent,
   CloudFormationCustomResourceUpdateEvent,
-  ScheduledEvent,
-  SNSEvent,
 } from 'aws-lambda';
 import { BundledHandler, startBundledHandler } from './bundled-handler';
 import { createMotoReplicationGroup, MotoServer, setCacheClusterStatusForTest, startMoto } from './moto';
 import { normalizeRecordName, ReconcileResourceProps, replicaRecordsPhysicalId, UpdaterEnv } from '../../src/private/contract';
+import { scheduledEvent, snsEvent } from '../support/updater-events';
 
 // Two processes to start and a dozen invocations: a few seconds, but CI machines can be slow.
 jest.setTimeout(60_000);
@@ -564,42 +563,3 @@ function customResourceEvent(
   return deletion;
 }
 
-/** One ElastiCache notification as SNS delivers it to Lambda. */
-function snsEvent(message: Record<string, string>): SNSEvent {
-  const topicArn = `arn:aws:sns:${REGION}:123456789012:e2e-readers-events`;
-  return {
-    Records: [{
-      EventSource: 'aws:sns',
-      EventVersion: '1.0',
-      EventSubscriptionArn: `${topicArn}:00000000-0000-0000-0000-000000000000`,
-      Sns: {
-        Type: 'Notification',
-        MessageId: '00000000-0000-0000-0000-000000000001',
-        TopicArn: topicArn,
-        Subject: 'ElastiCache Notification',
-        Message: JSON.stringify(message),
-        Timestamp: new Date().toISOString(),
-        SignatureVersion: '1',
-        Signature: 'e2e',
-        SigningCertUrl: 'https://127.0.0.1/unused.pem',
-        UnsubscribeUrl: 'https://127.0.0.1/unused',
-        MessageAttributes: {},
-      },
-    }],
-  };
-}
-
-/** The EventBridge schedule's event. */
-function scheduledEvent(): ScheduledEvent {
-  return {
-    'version': '0',
-    'id': '00000000-0000-0000-0000-000000000002',
-    'detail-type': 'Scheduled Event',
-    'source': 'aws.events',
-    'account': '123456789012',
-    'time': new Date().toISOString(),
-    'region': REGION,
-    'resources': [`arn:aws:events:${REGION}:123456789012:rule/e2e-readers-schedule`],
-    'detail': {},
-  };
-}

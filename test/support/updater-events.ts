@@ -7,13 +7,13 @@ const ACCOUNT = '123456789012';
 
 /** What custom_resources.Provider passes on when CloudFormation creates the names (a deployment). */
 export function customResourceCreateEvent(hostedZoneId: string, names: readonly string[]): CloudFormationCustomResourceCreateEvent {
-  const serviceToken = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:lab-provider-on-event`;
+  const serviceToken = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:test-provider-on-event`;
   return {
     RequestType: 'Create',
     ServiceToken: serviceToken,
     ResponseURL: '...',
-    StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/lab/00000000-0000-0000-0000-000000000000`,
-    RequestId: 'lab-create',
+    StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/test/00000000-0000-0000-0000-000000000000`,
+    RequestId: 'test-create',
     LogicalResourceId: 'ReplicaRecords',
     ResourceType: 'Custom::ReplicaRecords',
     ResourceProperties: {
@@ -26,7 +26,7 @@ export function customResourceCreateEvent(hostedZoneId: string, names: readonly 
 
 /** One ElastiCache notification as SNS delivers it, e.g. `{ 'ElastiCache:FailoverComplete': '<group id>' }`. */
 export function snsEvent(message: Record<string, string>): SNSEvent {
-  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:lab-events`;
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:test-events`;
   return {
     Records: [{
       EventSource: 'aws:sns',
@@ -34,13 +34,13 @@ export function snsEvent(message: Record<string, string>): SNSEvent {
       EventSubscriptionArn: `${topicArn}:00000000-0000-0000-0000-000000000000`,
       Sns: {
         Type: 'Notification',
-        MessageId: `lab-${Date.now()}`,
+        MessageId: `test-${Date.now()}`,
         TopicArn: topicArn,
         Subject: 'ElastiCache Notification',
         Message: JSON.stringify(message),
         Timestamp: new Date().toISOString(),
         SignatureVersion: '1',
-        Signature: 'lab',
+        Signature: 'test',
         SigningCertUrl: 'https://127.0.0.1/unused.pem',
         UnsubscribeUrl: 'https://127.0.0.1/unused',
         MessageAttributes: {},
@@ -53,13 +53,13 @@ export function snsEvent(message: Record<string, string>): SNSEvent {
 export function scheduledEvent(): ScheduledEvent {
   return {
     'version': '0',
-    'id': `lab-${Date.now()}`,
+    'id': `test-${Date.now()}`,
     'detail-type': 'Scheduled Event',
     'source': 'aws.events',
     'account': ACCOUNT,
     'time': new Date().toISOString(),
     'region': REGION,
-    'resources': [`arn:aws:events:${REGION}:${ACCOUNT}:rule/lab-schedule`],
+    'resources': [`arn:aws:events:${REGION}:${ACCOUNT}:rule/test-schedule`],
     'detail': {},
   };
 }

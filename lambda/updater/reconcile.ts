@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { errorName, GroupState, UpdaterAws } from './aws';
 import { applyBatch, compareIds, conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
 import type { RecordCache } from './record-cache';
@@ -123,9 +124,10 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     if (lease === undefined && !options.claimLease) {
       return summary({ skipped: `${leaseName} does not exist: the names are not managed (the custom resource was deleted, or has not run yet)` });
     }
-    const leaseTarget = replicaNamesLeaseTarget(settings.replicationGroupId);
+    const nameChanges = conditionalBatch(changes, current);
+    const leaseTarget = replicaNamesLeaseTarget(settings.replicationGroupId, namesVersion(applyBatch(current, nameChanges), leaseName));
     const batch = changes.length > 0 || lease === undefined
-      ? [...leaseRenewal(lease, leaseName, leaseTarget, settings.ttlSeconds), ...conditionalBatch(changes, current)]
+      ? [...leaseRenewal(lease, leaseName, leaseTarget, settings.ttlSeconds), ...nameChanges]
       : [];
     try {
       await aws.applyChanges(zoneId, batch, `Replica names of ${settings.replicationGroupId}`);
@@ -159,8 +161,22 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
 }
 
 /**
- * The lease's part of a batch: replaced by itself when it exists, so the batch fails if the lease has gone
- * since it was read; created when it is missing (only when claiming).
+ * A version of the names: the first 12 hex digits of a SHA-256 of every name and target but the lease. Each batch
+ * writes the version of the state it leaves into the lease, so a batch planned from an older read (another
+ * container's write since, or a memory gone stale) finds another value and is refused as a whole. Equal states
+ * give equal versions, so a memory that matches the zone again is as good as a fresh listing.
+ */
+function namesVersion(records: readonly CurrentRecord[], leaseName: string): string {
+  const lines = records
+    .filter((record) => normalizeRecordName(record.name) !== leaseName)
+    .map((record) => `${normalizeRecordName(record.name)} ${normalizeRecordName(record.target)}`)
+    .sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 12);
+}
+
+/**
+ * The lease's part of a batch: the value read is replaced by the new version, so the batch fails if anyone
+ * wrote (or the Delete removed the lease) since the read; created when it is missing (only when claiming).
  */
 function leaseRenewal(lease: CurrentRecord | undefined, leaseName: string, target: string, ttl: number): RecordChange[] {
   const create: RecordChange = { action: 'CREATE', name: leaseName, target, ttl };

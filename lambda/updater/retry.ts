@@ -27,7 +27,11 @@ export const DEFAULT_CALL_BUDGET_MS = 60_000;
 /** A guard against a tight loop if the clock misbehaves; time is the real bound. */
 export const MAX_ATTEMPTS_GUARD = 1_000;
 
-/** The error classes the SDK retries: a rejected request changed nothing, so it is safe to send again. */
+/**
+ * The error classes the SDK retries. Sending a batch again is safe even when a transient or server error hid
+ * that the first one landed: the repeat is refused (its DELETEs no longer match), and the reconcile lists the
+ * zone and finds nothing left to do.
+ */
 const RETRYABLE = new Set(['THROTTLING', 'TRANSIENT', 'SERVER_ERROR']);
 
 /** What the SDK's retry middleware asks of a retry token. */

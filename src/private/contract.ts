@@ -89,10 +89,11 @@ const REPLICA_NAME = new RegExp(`^${REPLICA_RECORD_LABEL_PREFIX}\\d+\\.(.+)$`);
 /**
  * The label of the lease: a CNAME that exists exactly while the custom resource owns the replica names.
  *
- * Every batch the updater writes also replaces the lease with itself (DELETE + CREATE), so the batch is
- * all or nothing on the lease still being there. The custom resource's Delete removes the lease with the
- * names, so a run already in flight, a queued notification or a Lambda retry can never bring a name back
- * and leave the zone impossible to delete. Its name starts with `replica`, so the IAM name condition covers it.
+ * Every batch the updater writes also replaces the lease (DELETE of the value it read, CREATE of a new one
+ * that names the state the batch leaves), so a batch lands only if nobody has written since it was read.
+ * The custom resource's Delete removes the lease with the names, so a run already in flight, a queued
+ * notification or a Lambda retry can never bring a name back and leave the zone impossible to delete.
+ * Its name starts with `replica`, so the IAM name condition covers it.
  */
 export const REPLICA_NAMES_LEASE_LABEL = `${REPLICA_RECORD_LABEL_PREFIX}-names-lease`;
 
@@ -107,9 +108,12 @@ export function replicaNamesLeaseName(recordNames: readonly string[]): string | 
   return zone === undefined ? undefined : `${REPLICA_NAMES_LEASE_LABEL}.${zone}`;
 }
 
-/** The lease's value: it names the group that owns the names; `.invalid` (RFC 2606) never resolves. */
-export function replicaNamesLeaseTarget(replicationGroupId: string): string {
-  return `${replicationGroupId}.owner.invalid`;
+/**
+ * The lease's value: a version of the names (a DNS label) and the group that owns them; `.invalid`
+ * (RFC 2606) never resolves.
+ */
+export function replicaNamesLeaseTarget(replicationGroupId: string, version: string): string {
+  return `${version}.${replicationGroupId}.owner.invalid`;
 }
 
 /**

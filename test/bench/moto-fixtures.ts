@@ -112,7 +112,7 @@ export class MotoAdmin {
             Name: replicaNamesLeaseName(recordNames)!,
             Type: 'CNAME',
             TTL: TTL_SECONDS,
-            ResourceRecords: [{ Value: replicaNamesLeaseTarget(replicationGroupId) }],
+            ResourceRecords: [{ Value: replicaNamesLeaseTarget(replicationGroupId, 'created') }],
           },
         }],
       },

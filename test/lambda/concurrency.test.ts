@@ -354,23 +354,35 @@ describe('two reconciles with different views: A read the group before a failove
       attempts: { A: 2, B: 1 },
       final: ['001', '002'],
     },
-    ...(['A', 'B'] as const).map((first): RaceCase => ({
-      // A moves replica1 off the primary 001 to 004; B moves replica2 off the new primary 002 to 004.
-      // The batches touch different names, so both land, and 004 would hold two names while 001 holds none.
-      title: `A and B move different names, ${first} lands first: both land, then A sees the group changed and re-balances`,
+    {
+      // A moves replica1 off the primary 001 to 004; B moves replica2 off the new primary 002 to 004. The batches
+      // touch different names, but each replaces the lease version both read, so only the first lands.
+      title: 'A and B move different names, A lands first: B\'s batch is refused by the lease, and B re-plans on top of A\'s',
       nameCount: 3,
       before: FOUR_NODES,
       after: FOUR_NODES_PROMOTED_002,
       records: namesOn('001', '002', '003'),
-      writes: first === 'A' ? ['A', 'B'] : ['B', 'A'],
-      sentByA: [
-        { changes: moved(1, '001', '004'), outcome: 'accepted' },
-        { changes: moved(2, '004', '001'), outcome: 'accepted' },
+      writes: ['A', 'B'],
+      sentByA: [{ changes: moved(1, '001', '004'), outcome: 'accepted' }],
+      sentByB: [
+        { changes: moved(2, '002', '004'), outcome: 'InvalidChangeBatch' },
+        { changes: moved(2, '002', '001'), outcome: 'accepted' },
       ],
+      attempts: { A: 2, B: 2 },
+      final: ['004', '001', '003'],
+    },
+    {
+      title: 'A and B move different names, B lands first: A\'s stale batch is refused by the lease, and A finds nothing left to do',
+      nameCount: 3,
+      before: FOUR_NODES,
+      after: FOUR_NODES_PROMOTED_002,
+      records: namesOn('001', '002', '003'),
+      writes: ['B', 'A'],
+      sentByA: [{ changes: moved(1, '001', '004'), outcome: 'InvalidChangeBatch' }],
       sentByB: [{ changes: moved(2, '002', '004'), outcome: 'accepted' }],
       attempts: { A: 2, B: 1 },
-      final: ['004', '001', '003'],
-    })),
+      final: ['001', '004', '003'],
+    },
   ];
 
   test.each(raceCases)('$title', async ({ nameCount, before, after, records, writes, sentByA, sentByB, attempts, final }) => {

@@ -80,8 +80,8 @@ describe('the lease', () => {
     expect(replicaNamesLeaseName(['reader.cache.internal'])).toBeUndefined();
   });
 
-  test('its value names the owner under .invalid, which never resolves (RFC 2606)', () => {
-    expect(replicaNamesLeaseTarget('sessions')).toBe('sessions.owner.invalid');
+  test('its value names a version of the names and the owner, under .invalid, which never resolves (RFC 2606)', () => {
+    expect(replicaNamesLeaseTarget('sessions', '0a1b2c3d4e5f')).toBe('0a1b2c3d4e5f.sessions.owner.invalid');
   });
 });
 

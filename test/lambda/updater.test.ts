@@ -26,6 +26,7 @@ import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixt
 import { LEASE_NAME, LEASE_TARGET, RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
 import { createUpdaterAws } from '../../lambda/updater/aws';
 import { MAX_PLAN_ATTEMPTS, reconcile } from '../../lambda/updater/reconcile';
+import { RecordCache } from '../../lambda/updater/record-cache';
 import { readSettings } from '../../lambda/updater/settings';
 import { handler, setUpdaterAws } from '../../lambda/updater/updater.lambda';
 import { MAX_REPLICA_RECORDS } from '../../src/private/contract';
@@ -80,14 +81,17 @@ function given(nodes: FakeNode[], records: FakeRecord[] = [], lease = true): { g
   return { group, zone };
 }
 
-/** How every batch renews the lease: replaced by itself, so the batch fails if the lease has gone. */
-function leaseRenewal(): Change[] {
-  return replace(LEASE_NAME, { target: LEASE_TARGET, ttl: TTL }, LEASE_TARGET, TTL);
+/** A lease value: a 12-digit version of the names the batch leaves, and the group. */
+const NEW_LEASE_TARGET = expect.stringMatching(/^[0-9a-f]{12}\.sessions\.owner\.invalid$/) as unknown as string;
+
+/** How every batch renews the lease: the value read is replaced by a new version, so the batch fails if anyone wrote since. */
+function leaseRenewal(liveTarget = LEASE_TARGET): Change[] {
+  return replace(LEASE_NAME, { target: liveTarget, ttl: TTL }, NEW_LEASE_TARGET, TTL);
 }
 
 /** How the custom resource's Create claims the lease in an empty zone. */
 function leaseClaim(): Change[] {
-  return [change('CREATE', LEASE_NAME, LEASE_TARGET, TTL)];
+  return [change('CREATE', LEASE_NAME, NEW_LEASE_TARGET, TTL)];
 }
 
 /** Every ChangeResourceRecordSets request the handler sent, whole. */
@@ -357,6 +361,34 @@ describe('Route 53 requests per event: a warm function writes from memory', () =
     expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
   });
 
+  test('two containers: a write by one refuses the other\'s batch planned from older memory, even for a name the batch does not touch', async () => {
+    // GIVEN container 1 seeds the zone (the custom resource's Create); then 003 is promoted and container 2, cold,
+    // moves replica2 to 001
+    const { group, zone } = given(AS_CREATED, [], false);
+    const aws = createUpdaterAws();
+    const settings = readSettings(process.env);
+    const [memory1, memory2] = [new RecordCache(), new RecordCache()];
+    await reconcile(aws, settings, { cache: memory1, claimLease: true });
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') });
+    group.nodes = [{ id: 'sessions-001', role: 'replica' }, { id: 'sessions-002', role: 'replica' }, { id: 'sessions-003', role: 'primary' }];
+    await reconcile(aws, settings, { cache: memory2, startFromCache: true });
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-001') });
+
+    // WHEN 001 is promoted back while 002 reboots, and container 1 gets the notification: from its memory, replica1
+    // (on 002) must move, and replica2 ("on 003") looks right, though it really is on 001, the new primary
+    group.nodes = [
+      { id: 'sessions-001', role: 'primary' },
+      { id: 'sessions-002', role: 'replica', status: 'rebooting cache cluster nodes' },
+      { id: 'sessions-003', role: 'replica' },
+    ];
+    const result = await reconcile(aws, settings, { cache: memory1, startFromCache: true });
+
+    // THEN its batch replaced a lease version container 2 had already replaced, so it was refused; from a fresh
+    // listing both names go to 003, the only replica that serves
+    expect(result.attempts).toBe(2);
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-003'), [recordName(2)]: nodeAddress('sessions-003') });
+  });
+
   test('a notification that changes nothing: one listing confirms it, no write (memory alone never ends a run)', async () => {
     // GIVEN a warm container and names that are right
     given(AS_CREATED, namesOnReplicas());
@@ -602,7 +634,7 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
       change('CREATE', recordName(1), nodeAddress('sessions-002'), TTL),
       change('CREATE', recordName(2), nodeAddress('sessions-003'), TTL),
     ], RECONCILE_COMMENT, leaseClaim())]);
-    expect(zone.get(LEASE_NAME)).toMatchObject({ values: [LEASE_TARGET], ttl: TTL });
+    expect(zone.get(LEASE_NAME)).toMatchObject({ values: [NEW_LEASE_TARGET], ttl: TTL });
     expect(zone.cnames()).toEqual(records);
   });
 
@@ -917,8 +949,8 @@ describe('a failover, end to end', () => {
     // SNS delivers at least once
     const repeated = await handler(snsEvent(elastiCacheMessage('FailoverComplete', RG)));
 
-    // THEN
-    expect(changeRequests()).toEqual([changeRequest(replica1OffThePromotedNode())]);
+    // THEN the batch replaces the lease the Create wrote
+    expect(changeRequests()).toEqual([changeRequest(replica1OffThePromotedNode(), RECONCILE_COMMENT, leaseRenewal(NEW_LEASE_TARGET))]);
     expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
     expect(first).toMatchObject({ changes: 1 });
     expect(repeated).toMatchObject({ changes: 0 });

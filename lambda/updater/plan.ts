@@ -245,7 +245,8 @@ function findPrimaryAddress(members: readonly GroupMember[]): string | undefined
  *
  * Each replica's quota is floor(N / |R|), and N mod |R| replicas get one more. A replica can keep
  * at most min(held, quota) names, so the extra slots go first to replicas that hold more than the
- * floor (each keeps one more name there), then to `available` replicas before replicas that only
+ * floor (each keeps one more name there; among them, those that only serve first, so no name leaves a
+ * replica because it is taking a backup), then to `available` replicas before replicas that only
  * serve. The names that must move go to `available` replicas with room first, too.
  */
 function assignBalanced(
@@ -257,11 +258,13 @@ function assignBalanced(
   const floorQuota = Math.floor(nameCount / targetReplicas.length);
   const ceilQuotaCount = nameCount % targetReplicas.length;
 
-  const keepsMoreWithExtra = (replica: TargetReplica) => Number(replica.currentlyHeld > floorQuota);
+  // 0: holds more than the floor and only serves (keep its names where they are: never moved for its status),
+  // 1: holds more than the floor and is available, 2: available (a moved name lands here first), 3: only serves.
+  const extraSlotRank = (replica: TargetReplica) => replica.currentlyHeld > floorQuota
+    ? (replica.available ? 1 : 0)
+    : (replica.available ? 2 : 3);
   const byExtraSlotBenefit = [...targetReplicas].sort(
-    (left, right) => keepsMoreWithExtra(right) - keepsMoreWithExtra(left)
-      || availableFirst(left, right)
-      || compareIds(left.cacheClusterId, right.cacheClusterId),
+    (left, right) => extraSlotRank(left) - extraSlotRank(right) || compareIds(left.cacheClusterId, right.cacheClusterId),
   );
   byExtraSlotBenefit.forEach((replica, rank) => {
     replica.quota = floorQuota + (rank < ceilQuotaCount ? 1 : 0);

@@ -371,6 +371,15 @@ const reconcileCases: ReconcileCase[] = [
     expectedServingReplicas: 2,
   },
   {
+    title: 'a replica added while another takes a backup: the name that moves to the new replica comes from the available one',
+    members: [primary('001'), replica('002', 'snapshotting'), replica('003'), replica('004')],
+    current: [listed(1, '002'), listed(2, '002'), listed(3, '003'), listed(4, '003')],
+    nameCount: 4,
+    expectedRecords: targets('002', '002', '003', '004'),
+    expectedChanges: [upsert(4, '004')],
+    expectedServingReplicas: 3,
+  },
+  {
     title: 'no replica is available but one takes a backup: names go to it, not to the primary',
     members: [replica('001', 'rebooting cache cluster nodes'), primary('002'), replica('003', 'snapshotting')],
     current: [listed(1, '002'), listed(2, '001')],

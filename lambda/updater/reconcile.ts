@@ -3,7 +3,7 @@ import { errorName, GroupState, UpdaterAws } from './aws';
 import { applyBatch, compareIds, conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
 import type { RecordCache } from './record-cache';
 import type { UpdaterSettings } from './settings';
-import { normalizeRecordName, replicaNamesLeaseName, replicaNamesLeaseTarget } from '../../src/private/contract';
+import { normalizeRecordName, replicaNamesLeaseName, replicaNamesLeaseTarget, replicaNamesZone, replicaNameZone } from '../../src/private/contract';
 
 /**
  * How many times a batch rejected as `InvalidChangeBatch` (another writer changed a record
@@ -43,7 +43,7 @@ export interface ReconcileResult {
 
 /** Options of one reconcile beyond the settings. */
 export interface ReconcileOptions {
-  /** Names to delete in the same batch (scale-in). Names in another zone are ignored. */
+  /** Names to delete in the same batch (scale-in). Names in another zone (a rollback's old names) are ignored. */
   readonly namesToDelete?: readonly string[];
   /**
    * Creates the lease when it is missing. Only the custom resource's Create and Update do: they own the names.
@@ -66,14 +66,14 @@ export interface ReconcileOptions {
  * Everything is derived from live state, so running it twice, or twice at once, converges.
  */
 export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const zone = replicaNamesZone(settings.recordNames);
   const leaseName = replicaNamesLeaseName(settings.recordNames);
-  if (leaseName === undefined) {
+  if (zone === undefined || leaseName === undefined) {
     throw new Error(`The record names are not replica<N>.<zone> names: ${settings.recordNames.join(', ')}`);
   }
-  const zoneSuffix = leaseName.slice(leaseName.indexOf('.'));
   const namesToDelete = (options.namesToDelete ?? [])
     .map(normalizeRecordName)
-    .filter((name) => !settings.recordNames.includes(name) && name.endsWith(zoneSuffix));
+    .filter((name) => !settings.recordNames.includes(name) && replicaNameZone(name) === zone);
   // What the rounds whose batch landed wrote; more than one only when the group changed under a write.
   let before: Record<string, string> | undefined;
   let written = 0;
@@ -124,11 +124,12 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     if (lease === undefined && !options.claimLease) {
       return summary({ skipped: `${leaseName} does not exist: the names are not managed (the custom resource was deleted, or has not run yet)` });
     }
-    const nameChanges = conditionalBatch(changes, current);
-    const leaseTarget = replicaNamesLeaseTarget(settings.replicationGroupId, namesVersion(applyBatch(current, nameChanges), leaseName));
-    const batch = changes.length > 0 || lease === undefined
-      ? [...leaseRenewal(lease, leaseName, leaseTarget, settings.ttlSeconds), ...nameChanges]
-      : [];
+    let batch: RecordChange[] = [];
+    if (changes.length > 0 || lease === undefined) {
+      const nameChanges = conditionalBatch(changes, current);
+      const leaseTarget = replicaNamesLeaseTarget(settings.replicationGroupId, namesVersion(applyBatch(current, nameChanges), leaseName));
+      batch = [...leaseRenewal(lease, leaseName, leaseTarget, settings.ttlSeconds), ...nameChanges];
+    }
     try {
       await aws.applyChanges(zoneId, batch, `Replica names of ${settings.replicationGroupId}`);
     } catch (error) {

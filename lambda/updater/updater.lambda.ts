@@ -119,11 +119,9 @@ export async function handler(
         if (request.requestType === 'Update') {
           refuseZoneMove(request.physicalResourceId, hostedZoneId, request.oldRecordNames, ownedNames);
         }
-        // Names dropped by the update, in this zone only (in a rollback, the old names may be another zone's).
-        const zone = replicaNameZone(ownedNames[0] ?? '');
-        const namesToDelete = (request.oldRecordNames ?? []).filter((name) => replicaNameZone(name) === zone);
+        // Names the update dropped are deleted; reconcile ignores those of another zone (a rollback's old names).
         const ownedSettings = { ...settings, hostedZoneId, recordNames: ownedNames };
-        const result = await reconcile(client, ownedSettings, { namesToDelete, claimLease: true, cache: recordCache });
+        const result = await reconcile(client, ownedSettings, { namesToDelete: request.oldRecordNames, claimLease: true, cache: recordCache });
         logSummary(`custom-resource ${request.requestType}`, result, started);
         // A deferred reconcile still succeeds: failing would roll the stack back over a transient group state.
         return { PhysicalResourceId: replicaRecordsPhysicalId(hostedZoneId), Data: result.records };

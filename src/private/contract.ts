@@ -102,9 +102,14 @@ export function replicaNameZone(name: string): string | undefined {
   return REPLICA_NAME.exec(normalizeRecordName(name.trim()))?.[1];
 }
 
+/** The zone of the replica names (of the first `replicaN.<zone>` name); undefined when there is none. */
+export function replicaNamesZone(recordNames: readonly string[]): string | undefined {
+  return recordNames.map(replicaNameZone).find((found) => found !== undefined);
+}
+
 /** The lease's name in the zone of `recordNames`; undefined when no name is a `replicaN.<zone>` name. */
 export function replicaNamesLeaseName(recordNames: readonly string[]): string | undefined {
-  const zone = recordNames.map(replicaNameZone).find((found) => found !== undefined);
+  const zone = replicaNamesZone(recordNames);
   return zone === undefined ? undefined : `${REPLICA_NAMES_LEASE_LABEL}.${zone}`;
 }
 

@@ -3,6 +3,7 @@ import {
   MAX_REPLICA_RECORDS,
   replicaNamesLeaseName,
   replicaNamesLeaseTarget,
+  replicaNamesZone,
   replicaRecordsPhysicalId,
   replicaSlotNames,
 } from '../../src/private/contract';
@@ -78,6 +79,12 @@ describe('the lease', () => {
 
   test('names no zone when no name is a replicaN name', () => {
     expect(replicaNamesLeaseName(['reader.cache.internal'])).toBeUndefined();
+    expect(replicaNamesZone(['reader.cache.internal'])).toBeUndefined();
+  });
+
+  test('the zone is the whole rest of the name, so a zone inside another is another zone', () => {
+    expect(replicaNamesZone(['Replica1.Orders.Cache.Internal.'])).toBe('orders.cache.internal');
+    expect(replicaNamesZone(['replica1.cache.internal'])).not.toBe(replicaNamesZone(['replica1.orders.cache.internal']));
   });
 
   test('its value names a version of the names and the owner, under .invalid, which never resolves (RFC 2606)', () => {

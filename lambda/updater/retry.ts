@@ -22,6 +22,8 @@ export const MIN_CEILING_MS = 250;
 export const MAX_CEILING_MS = 10_000;
 /** The ceiling as a share of the time the call has waited so far. */
 export const CEILING_SHARE_OF_WAIT = 0.1;
+/** Time the handler keeps back from the invocation's remaining time, to log, publish metrics and answer before the timeout. */
+export const RETRY_DEADLINE_MARGIN_MS = 5_000;
 /** How long a call made without a deadline (tests, benchmarks) keeps retrying. */
 export const DEFAULT_CALL_BUDGET_MS = 60_000;
 /** A guard against a tight loop if the clock misbehaves; time is the real bound. */

@@ -4,7 +4,7 @@ import { createUpdaterAws, errorName, UpdaterAws } from './aws';
 import { classifyEvent } from './events';
 import { deleteRecords, reconcile, ReconcileResult } from './reconcile';
 import { RecordCache } from './record-cache';
-import { DEFAULT_CALL_BUDGET_MS } from './retry';
+import { DEFAULT_CALL_BUDGET_MS, RETRY_DEADLINE_MARGIN_MS } from './retry';
 import { readSettings } from './settings';
 import { verifyNames, VerifyResult } from './verify';
 import {
@@ -25,8 +25,6 @@ let aws: UpdaterAws | undefined;
 let recordCache = new RecordCache();
 /** When the current invocation's Route 53 retries must stop (epoch milliseconds). */
 let retryDeadline = 0;
-/** Time kept back from the invocation's remaining time, to log, publish metrics and answer before the timeout. */
-const RETRY_DEADLINE_MARGIN_MS = 5_000;
 /** The group the logger keys and metric dimensions were set for; Powertools warns each time one is set again. */
 let defaultsSetFor: string | undefined;
 

@@ -22,10 +22,11 @@ import { errorLabel, mapWithConcurrency, nowMs, percentile, round, withTimeout }
 import { createUpdaterAws, UpdaterAws } from '../../lambda/updater/aws';
 import { reconcile } from '../../lambda/updater/reconcile';
 import { RecordCache } from '../../lambda/updater/record-cache';
+import { RETRY_DEADLINE_MARGIN_MS } from '../../lambda/updater/retry';
+import { UPDATER_TIMEOUT } from '../../src/private/updater';
 
-/** The updater function's timeout (src/private/updater.ts) and the handler's margin before it. */
-const FUNCTION_TIMEOUT_MS = 5 * 60_000;
-const DEADLINE_MARGIN_MS = 5_000;
+/** The updater function's timeout, as the construct sets it. */
+const FUNCTION_TIMEOUT_MS = UPDATER_TIMEOUT.toMilliseconds();
 /** Lambda's asynchronous retries: after one minute, then after two more. */
 const LAMBDA_RETRY_DELAYS_MS = [60_000, 120_000];
 
@@ -124,7 +125,7 @@ async function runOurs(groups: BenchGroup[], size: FleetSize, options: FleetOpti
   });
   const invoke = async (group: BenchGroup, index: number) => {
     const container = containers[index];
-    container.deadline.at = Date.now() + (FUNCTION_TIMEOUT_MS - DEADLINE_MARGIN_MS) / scale;
+    container.deadline.at = Date.now() + (FUNCTION_TIMEOUT_MS - RETRY_DEADLINE_MARGIN_MS) / scale;
     // What the handler does for a notification: plan from the container's memory of the zone.
     await reconcile(container.aws, group.settings, { cache: container.cache, startFromCache: true });
   };
@@ -190,7 +191,7 @@ async function runOnce(
       }
     }
     return { durationMs: nowMs() - invoked, errors, deadLettered: true };
-  })), (FUNCTION_TIMEOUT_MS * 3 + 3 * 60_000) / scale + 60_000, `the ${implementation} fleet of ${groups.length}`);
+  })), (FUNCTION_TIMEOUT_MS * (LAMBDA_RETRY_DELAYS_MS.length + 1) + LAMBDA_RETRY_DELAYS_MS.reduce((sum, delay) => sum + delay, 0)) / scale + 60_000, `the ${implementation} fleet of ${groups.length}`);
   const allInvocationsDoneMs = nowMs() - started;
   const counts = proxy.snapshot();
   proxy.throttleRoute53(undefined);

@@ -116,6 +116,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ioredis@^5',
     'dns-packet@^5',
     '@types/dns-packet',
+    // The bench's data plane: what a user would pick instead of our clients (its native binary is an optional dependency).
+    '@valkey/valkey-glide@~2.5.2',
     // Validates the generated GitHub workflows against the workflow schema, offline (WebAssembly).
     '@action-validator/cli@0.6.0',
     '@action-validator/core@0.6.0',

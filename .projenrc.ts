@@ -76,14 +76,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   depsUpgrade: true,
   pullRequestTemplate: false,
   githubOptions: { mergify: false },
-  // Every job that builds or packages (build, release, package-*, upgrade) first installs what the
-  // tests and the offline wheel need, as `.ci/run` does here.
+  // Every job that builds or packages (build, release, package-*, upgrade) first installs the offline
+  // wheel's Debian packages, as `.ci/run` does here. The tests' own tools (moto and cfn-lint into .venv,
+  // the data-plane lab's Debian packages) come from the test task's setup:test-tools, as for a contributor.
+  // GitHub's runners run as `runner` with passwordless sudo; sudo resets the environment, so the variable is an argument.
   workflowBootstrapSteps: [{
-    name: 'Install the test tools and the offline Python build',
+    name: 'Install the offline Python build',
     run: [
       'sudo apt-get update -qq',
-      'sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-build twine python3-setuptools python3-wheel redis-server redis-tools python3-redis python3-dnspython openssl',
-      "python3 -m pip install --user --break-system-packages 'moto[server]==5.2.1' 'cfn-lint==1.51.0'",
+      'sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-build twine python3-setuptools python3-wheel python3-venv',
     ].join('\n'),
   }],
 
@@ -129,6 +130,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testTimeout: 60_000,
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+      // moto and cfn-lint from .venv when setup:test-tools put them there.
+      setupFiles: ['<rootDir>/test/support/test-tools-path.ts'],
       moduleNameMapper: { '^cdk-redis-stable-readers$': '<rootDir>/src' },
     },
   },
@@ -143,7 +146,8 @@ project.deps.addDependency(`aws-cdk-lib@${CDK_DEV}`, DependencyType.BUILD);
 project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 
 // Only the bundle in assets/ ships; the handler's source does not.
-project.gitignore.exclude('/assets/', '__pycache__/');
+project.gitignore.exclude('/assets/', '__pycache__/', '/.venv/');
+project.addPackageIgnore('/.venv/');
 project.addPackageIgnore('/lambda/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/test-reports/');
@@ -178,7 +182,11 @@ bundle.spawn(project.addTask('bundle:updater', {
 // The drill ships as the package's command (and, through jsii, a Python console script).
 bundle.spawn(project.addTask('bundle:drill', {
   description: 'Bundle the failover drill command into assets/drill',
-  exec: `esbuild lambda/drill/drill.ts ${ESBUILD_NODE} --target=node22 --banner:js="#!/usr/bin/env node" --metafile=${BUNDLE_META}/drill.meta.json --outfile=assets/drill/index.js`,
+  steps: [
+    { exec: `esbuild lambda/drill/drill.ts ${ESBUILD_NODE} --target=node22 --banner:js="#!/usr/bin/env node" --metafile=${BUNDLE_META}/drill.meta.json --outfile=assets/drill/index.js` },
+    // npm keeps the mode in the tarball, and jsii's runtime runs a bin script directly (Python's console script).
+    { exec: 'chmod +x assets/drill/index.js' },
+  ],
 }));
 // The licences of every package the bundles contain ship beside them, in the npm tarball and so in the wheel.
 bundle.spawn(project.addTask('bundle:notices', {
@@ -193,6 +201,13 @@ project.testTask.spawn(project.addTask('workflows:validate', {
   description: 'Validate .github/workflows/*.yml against the GitHub workflow schema (action-validator, offline)',
   // action-validator takes one file at a time.
   exec: 'ls .github/workflows/*.yml | xargs -n 1 -t action-validator',
+}));
+
+// What the tests need beyond node_modules (moto and cfn-lint at pinned versions, the data-plane lab's
+// Debian packages), installed when missing: the two README commands work on a fresh machine.
+project.testTask.prependSpawn(project.addTask('setup:test-tools', {
+  description: 'Install what the tests need when missing, printing what it installs: moto and cfn-lint into .venv (pip), the data-plane lab\'s Debian packages (sudo apt-get)',
+  exec: 'node projenrc/test-tools.js',
 }));
 
 // ts-jest does not type-check, so tests and handlers are type-checked explicitly.

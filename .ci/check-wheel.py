@@ -2,7 +2,11 @@
 
 - jsii embeds the npm tarball in the wheel; the updater handler must be inside it, or Python users
   could not synthesize without a TypeScript toolchain. The drill reaches Python users as the
-  wheel's `cdk-redis-stable-readers` script, which runs the bundled command from the tarball.
+  wheel's `cdk-redis-stable-readers` script, which asks jsii's runtime to run the package's bin
+  script; the runtime unpacks the tarball and executes that file itself (no `node` in front of it),
+  so it must keep its exec bit. The check unpacks the tarball as the runtime does and runs the bin
+  script the same way, with `--help` and `--version` (the jsii Python runtime is not installable
+  here without PyPI; `node` must be on PATH, as the runtime needs it too).
 - The tarball carries assets/THIRD-PARTY-NOTICES: every package listed has its licence text, and
   (where the build's esbuild metafiles are at hand) every package bundled is listed.
 - The description (long_description, PyPI's page) shows Python in every ```python block: each
@@ -18,8 +22,10 @@ import tokenize
 import json
 import pathlib
 import re
+import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 
 import python_api
@@ -44,6 +50,34 @@ TYPESCRIPT = [
     (re.compile(r"[\w\])]\.join\("), "list.join()"),
     (re.compile(r";\s*$", re.M), "a statement ending in ;"),
 ]
+
+
+def check_command(tarball: tarfile.TarFile, script: str) -> list:
+    """The console script names this package's bin, and that bin runs as jsii's runtime runs it."""
+    errors = []
+    if f'"{SCRIPT}"' not in script or "invokeBinScript" not in script:
+        errors.append(f"the {SCRIPT} console script does not hand {SCRIPT} to jsii's invokeBinScript")
+    manifest = json.loads(tarball.extractfile("package/package.json").read())
+    bin_path = manifest.get("bin", {}).get(SCRIPT)
+    if not bin_path:
+        return errors + [f"package.json in the tarball has no bin {SCRIPT}"]
+    member = tarball.getmember(f"package/{pathlib.PurePosixPath(bin_path)}")
+    if not member.mode & 0o111:
+        errors.append(f"{member.name} has mode {member.mode:o} in the tarball: executing it fails with Permission denied (exit 126)")
+    with tempfile.TemporaryDirectory() as unpacked:
+        tarball.extractall(unpacked, members=[m for m in tarball.getmembers() if m.name.startswith("package/")])
+        command = pathlib.Path(unpacked) / member.name
+        for args, expected in [(["--help"], f"Usage: {SCRIPT}"), (["--version"], manifest["version"])]:
+            try:
+                result = subprocess.run([str(command), *args], capture_output=True, text=True, timeout=60)
+            except OSError as error:
+                errors.append(f"{SCRIPT} {' '.join(args)}: cannot be executed: {error}")
+                continue
+            if result.returncode != 0 or expected not in result.stdout:
+                errors.append(f"{SCRIPT} {' '.join(args)}: exit {result.returncode}, expected {expected!r} on stdout; stdout {result.stdout[:200]!r}, stderr {result.stderr[-300:]!r}")
+            else:
+                print(f"{SCRIPT} {' '.join(args)}: exit 0, {result.stdout.strip().splitlines()[0]!r} ({member.name} mode {member.mode:o})")
+    return errors
 
 
 def check_notices(tarball: tarfile.TarFile) -> list:
@@ -164,6 +198,7 @@ def main(dist_dir: str) -> int:
                     return 1
                 print(f"{wheels[0].name}: {tarballs[0]} contains {bundled} ({member.size} bytes)")
             errors = check_notices(tarball)
+            errors += check_command(tarball, wheel.read(scripts[0]).decode())
         print(f"{wheels[0].name}: script {scripts[0]}")
         metadata = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
         init = [name for name in wheel.namelist() if name == f"{MODULE}/__init__.py"]

@@ -1,7 +1,9 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
+import * as os from 'os';
 import * as path from 'path';
 import { buildSync } from 'esbuild';
 import type { ClientConfig, ClientEvent } from './client-config';
+import { spawnWithResolvConf } from './privilege';
 import { drain, OutputTail, stopChild, withTail } from '../e2e/child-process';
 
 /** The client libraries the lab runs. */
@@ -30,26 +32,21 @@ export interface ClientRunnerOptions {
 }
 
 /**
- * One client process. It runs under `unshare --mount` with the lab's resolv.conf over /etc/resolv.conf,
- * so the README code resolves names with the system resolver, unchanged (needs root). It dies with the
- * lab: the kernel kills it when its parent exits, and it exits when its stdin closes.
+ * One client process. It runs with the lab's resolv.conf over /etc/resolv.conf (privilege.ts), so the
+ * client code resolves names with the system resolver, unchanged. It exits when its stdin closes, so it
+ * dies with the lab.
  */
 export class ClientRunner {
   static start(options: ClientRunnerOptions): ClientRunner {
     const command = options.language === 'ioredis' ? [process.execPath, options.ioredisBundle] : [SYSTEM_PYTHON, PYTHON_RUNNER];
-    const child = spawn('setpriv', [
-      '--pdeathsig', 'SIGKILL', 'unshare', '--mount',
-      'sh', '-c', 'mount --bind "$0" /etc/resolv.conf && exec "$@"', options.resolvConf, ...command,
-    ], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        LAB_CLIENT_CONFIG: JSON.stringify(options.config),
-        AUTH_TOKEN: options.password,
-        NODE_EXTRA_CA_CERTS: options.caFile,
-        SSL_CERT_FILE: options.caFile,
-        PYTHONDONTWRITEBYTECODE: '1',
-      },
+    const child = spawnWithResolvConf(options.resolvConf, command, {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: os.userInfo().homedir,
+      LAB_CLIENT_CONFIG: JSON.stringify(options.config),
+      AUTH_TOKEN: options.password,
+      NODE_EXTRA_CA_CERTS: options.caFile,
+      SSL_CERT_FILE: options.caFile,
+      PYTHONDONTWRITEBYTECODE: '1',
     });
     return new ClientRunner(options.language, options.config, child);
   }

@@ -10,6 +10,7 @@ import * as path from 'path';
 import type { ClientEvent } from './client-config';
 import { bundleIoredisRunner, ClientRunner, ClientLanguage, SYSTEM_PYTHON } from './client-runner';
 import { Lab } from './lab';
+import { missingPrivilege } from './privilege';
 import { ClientResult, percentOnPrimary } from './metrics';
 import { runScenario, ScenarioResult } from './run-scenario';
 import { scenario } from './scenarios';
@@ -210,7 +211,8 @@ function checkPrerequisites(): void {
   if (!works('redis-server', ['--version'])) missing.push('redis-server (apt-get install redis-server)');
   if (!works('openssl', ['version'])) missing.push('openssl (apt-get install openssl)');
   if (!works(SYSTEM_PYTHON, ['-c', 'import redis'])) missing.push(`redis-py for ${SYSTEM_PYTHON} (apt-get install python3-redis)`);
-  if (!works('unshare', ['--mount', 'true'])) missing.push('unshare --mount (util-linux, and root: the clients get their own /etc/resolv.conf)');
+  const privilege = missingPrivilege();
+  if (privilege) missing.push(privilege);
   if (!works('setpriv', ['--pdeathsig', 'SIGKILL', 'true'])) missing.push('setpriv --pdeathsig (util-linux)');
   if (!fs.existsSync(UPDATER_BUNDLE)) missing.push(`${UPDATER_BUNDLE} (run \`npx projen bundle\`)`);
   if (missing.length > 0) {

@@ -9,8 +9,8 @@ const MAX_CHAIN = 8;
 
 /**
  * A UDP DNS server on one loopback address that answers A, AAAA and CNAME questions from a record
- * source, following CNAME chains as a recursive resolver does. Port 53, so the system resolver
- * (glibc, c-ares) can use it from a resolv.conf.
+ * source, following CNAME chains as a recursive resolver does. The system resolver (glibc, c-ares)
+ * reaches it on port 53 from a resolv.conf: bound there directly as root, else through a forwarder (privilege.ts).
  */
 export class DnsServer {
   static async start(ip: string, port = 53): Promise<DnsServer> {
@@ -30,6 +30,8 @@ export class DnsServer {
   source?: RecordSource;
   /** Questions answered, for the lab's log. */
   queries = 0;
+  /** A switch: while false, questions get no answer at all, as from a resolver that is down. */
+  answering = true;
 
   private constructor(private readonly socket: dgram.Socket, readonly ip: string) {
     socket.on('message', (message, remote) => this.answer(message, remote));
@@ -52,7 +54,7 @@ export class DnsServer {
       return;
     }
     const question = query.questions?.[0];
-    if (!question) {
+    if (!question || !this.answering) {
       return;
     }
     this.queries++;

@@ -4,6 +4,7 @@
  * emulator, and the real bundled updater invoked as AWS would invoke it. Everything listens on
  * 127.0.0.0/8 only and dies with the process that started it.
  */
+import { ChildProcess } from 'child_process';
 import { randomBytes, randomInt } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,10 +21,12 @@ import { LabCertificates, makeCertificates } from './certificates';
 import { CachingSource } from './dns-cache';
 import { ZoneView } from './dns-records';
 import { DnsServer } from './dns-server';
+import { IS_ROOT, startPort53Forwarder } from './privilege';
 import { RedisNode } from './redis-node';
 import { ElastiCacheModel } from './switches';
 import { UpdaterEnv } from '../../src/private/contract';
 import { BundledHandler, startBundledHandler } from '../e2e/bundled-handler';
+import { drain, stopChild, withTail } from '../e2e/child-process';
 import { createMotoReplicationGroup, MotoServer, setCacheClusterStatusForTest, startMoto } from '../e2e/moto';
 import { customResourceCreateEvent, scheduledEvent, snsEvent } from '../support/updater-events';
 
@@ -82,6 +85,7 @@ export class Lab {
   private schedule?: NodeJS.Timeout;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private port53Forwarder?: ChildProcess;
 
   private constructor(readonly options: LabOptions) {
     this.names = Array.from({ length: options.replicas }, (_, index) => `replica${index + 1}.${ZONE_NAME}`);
@@ -104,7 +108,10 @@ export class Lab {
   private async setUp(): Promise<void> {
     const { dir, model } = this.options;
     fs.mkdirSync(dir, { recursive: true });
-    this.dns = await DnsServer.start(this.dnsIp);
+    this.dns = await DnsServer.start(this.dnsIp, IS_ROOT ? 53 : 0);
+    if (!IS_ROOT) {
+      this.port53Forwarder = await startForwarder(this.dnsIp, this.dns.port);
+    }
     this.moto = this.options.moto ?? await startMoto({ logFile: path.join(dir, 'moto.log') });
     this.ownMoto = this.options.moto === undefined;
     const clientConfig = { endpoint: this.moto.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 };
@@ -183,6 +190,10 @@ export class Lab {
     await this.updater?.stop();
     await Promise.all([...this.nodes.values()].map((node) => node.stop()));
     await this.dns?.stop().catch(() => undefined);
+    if (this.port53Forwarder) {
+      this.port53Forwarder.stdin!.end();
+      await stopChild(this.port53Forwarder, 2_000);
+    }
     this.elastiCache?.destroy();
     this.route53?.destroy();
     if (this.ownMoto) {
@@ -327,6 +338,12 @@ export class Lab {
     this.notifyLater({ 'ElastiCache:RemoveCacheNodeComplete': id });
   }
 
+  /** The resolver-down switch: while stopped, the lab DNS answers nothing (clients see timeouts). */
+  setResolverAnswering(answering: boolean): void {
+    this.dns.answering = answering;
+    this.log(`resolver ${answering ? 'answering again' : 'stopped'}`);
+  }
+
   // --- internals -----------------------------------------------------------------------------
 
   private async startNode(member: NodeGroupMember, primary?: RedisNode): Promise<void> {
@@ -393,4 +410,30 @@ export class Lab {
       this.pending.delete(call);
     }
   }
+}
+
+/** Starts the port 53 forwarder and waits until it has bound the port. */
+async function startForwarder(ip: string, upstreamPort: number): Promise<ChildProcess> {
+  const child = startPort53Forwarder(ip, upstreamPort);
+  const stderr = drain(child, [child.stderr!]);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail('no "ready" within 10 s'), 10_000);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill();
+      reject(new Error(`the DNS port 53 forwarder (sudo -n python3 dns_forwarder.py) failed: ${why}${withTail('stderr', stderr())}`));
+    };
+    child.once('exit', (code) => fail(`exited with ${code}`));
+    child.stdout!.setEncoding('utf-8').once('data', (chunk: string) => {
+      if (chunk.startsWith('ready')) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve();
+      } else {
+        fail(`said ${chunk}`);
+      }
+    });
+  });
+  child.stdout!.resume();
+  return child;
 }

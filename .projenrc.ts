@@ -1,4 +1,5 @@
 import { awscdk, DependencyType, javascript, ReleasableCommits } from 'projen';
+import { JobPermission } from 'projen/lib/github/workflows-model';
 
 /**
  * aws-cdk-lib floor: 2.224.0 is the first release with `lambda.Runtime.NODEJS_24_X`.
@@ -25,6 +26,9 @@ const PYTHON_MODULE = 'cdk_redis_stable_readers';
 /** Node.js for CI and the workflows: the major of the updater's Lambda runtime (nodejs24.x). */
 const NODE_CI = '24.x';
 
+/** The GitHub environment every publishing job runs in; npm's and PyPI's trusted publishers name it. */
+const RELEASE_ENVIRONMENT = 'release';
+
 /** A projen upgrade rewrites the repository, so it is pinned and upgraded on purpose. */
 const PROJEN = '0.103.25';
 
@@ -40,9 +44,14 @@ const OFFLINE_CDK_ENV = {
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-redis-stable-readers',
   description: 'A Multi-AZ ElastiCache (Valkey / Redis OSS) replication group with one stable Route 53 name per read replica, kept right across failovers.',
-  author: 'cdk-redis-stable-readers contributors',
-  authorAddress: 'maintainers@example.com',
+  // The project is the author; jsii wants an address, and a web page is one.
+  author: 'cdk-redis-stable-readers project',
+  authorAddress: 'https://github.com/cdk-redis-stable-readers/cdk-redis-stable-readers',
+  authorOrganization: true,
   repositoryUrl: 'https://github.com/cdk-redis-stable-readers/cdk-redis-stable-readers.git',
+  // Experimental until a real deployment has passed the integration test (test/integ.default.ts):
+  // npm, Construct Hub and PyPI ("Development Status :: 4 - Beta") say so.
+  stability: 'experimental',
   keywords: ['aws-cdk', 'cdk', 'elasticache', 'valkey', 'redis', 'route53', 'read-replica', 'failover'],
   license: 'Apache-2.0',
   defaultReleaseBranch: 'main',
@@ -62,11 +71,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToPypi: {
     distName: 'cdk-redis-stable-readers',
     module: PYTHON_MODULE,
+    // OIDC: PyPI trusts this repository's release workflow in the `release` environment; no token.
+    trustedPublishing: true,
   },
+  // OIDC with provenance: npm trusts this repository's release workflow; no NPM_TOKEN (CONTRIBUTING.md).
+  npmTrustedPublishing: true,
+  npmProvenance: true,
+  // Publishing jobs run in this GitHub environment (protection rules decide who may release).
+  releaseEnvironment: RELEASE_ENVIRONMENT,
 
   // Releases: every push to main with a `feat:` or `fix:` commit since the last tag releases to npm
   // and PyPI (conventional commits pick the bump; the changelog is written from them). Publishing
-  // uses the repository secrets NPM_TOKEN, TWINE_USERNAME and TWINE_PASSWORD.
+  // uses trusted publishing (OIDC), no long-lived secrets: see CONTRIBUTING.md for the one-time setup.
   github: true,
   release: true,
   releaseToNpm: true,
@@ -296,5 +312,44 @@ project.addTask('release:dry-run', {
 const packageAll = project.tasks.tryFind('package-all')!;
 packageAll.reset();
 packageAll.spawn(project.tasks.tryFind('package:js')!);
+
+/**
+ * The client packages (clients/node on npm, clients/python on PyPI, both `redis-stable-readers`) publish
+ * from the release workflow too, tokenless like the construct: each job takes the release job's build
+ * artifact (dist/) and hands the built package to publib, which skips a version the registry already has.
+ */
+const CLIENT_ARTIFACTS = { npm: 'dist/clients/node', pypi: 'dist/clients/python' };
+const PUBLISH_CONDITION = "needs.release.outputs.tag_exists != 'true' && needs.release.outputs.latest_commit == github.sha";
+for (const [registry, directory] of Object.entries(CLIENT_ARTIFACTS) as Array<['npm' | 'pypi', string]>) {
+  const files = registry === 'npm' ? `${directory}/*.tgz` : `${directory}/*.whl`;
+  project.release!.addJobs({
+    [`release_clients_${registry}`]: {
+      name: `Publish the ${registry === 'npm' ? 'Node.js' : 'Python'} client to ${registry === 'npm' ? 'npm' : 'PyPI'}`,
+      needs: ['release'],
+      runsOn: ['ubuntu-latest'],
+      // OIDC: the registry's trusted publisher names this workflow and environment.
+      permissions: { contents: JobPermission.READ, idToken: JobPermission.WRITE },
+      environment: RELEASE_ENVIRONMENT,
+      if: PUBLISH_CONDITION,
+      steps: [
+        { uses: 'actions/setup-node@v7.0.0', with: { 'node-version': NODE_CI, 'package-manager-cache': false } },
+        ...(registry === 'pypi' ? [{ uses: 'actions/setup-python@v7.0.0', with: { 'python-version': '3.x' } }] : []),
+        {
+          name: 'Download build artifacts',
+          uses: 'actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
+          with: { 'artifact-ids': '${{ needs.release.outputs.artifact_id }}', 'path': 'dist' },
+        },
+        { name: 'The built client package', run: `ls -l ${files}` },
+        {
+          name: 'Release',
+          env: registry === 'npm'
+            ? { NPM_DIST_TAG: 'latest', NPM_REGISTRY: 'registry.npmjs.org', NPM_CONFIG_PROVENANCE: 'true', NPM_TRUSTED_PUBLISHER: 'true', PUBLIB_DRYRUN: '${{ inputs.dry_run }}' }
+            : { PYPI_TRUSTED_PUBLISHER: 'true', PUBLIB_DRYRUN: '${{ inputs.dry_run }}' },
+          run: `npx -p publib@latest publib-${registry} ${directory}`,
+        },
+      ],
+    },
+  });
+}
 
 project.synth();

@@ -72,7 +72,7 @@ export class StableReader extends EventEmitter<StableReaderEvents> {
 
   /**
    * Runs `fn` on a connection to a replica (every command in `fn` goes to that one node) and returns its result.
-   * On a broken connection or a node that stopped being fit (LOADING, MASTERDOWN, READONLY), `fn` runs again
+   * On a broken connection or a node that stopped being fit (LOADING, MASTERDOWN), `fn` runs again
    * elsewhere; Redis's other replies reach the caller unchanged. Fails with a StableRedisError `TIMEOUT` when
    * `timeoutMs` runs out, at once on bad names or credentials.
    */
@@ -93,7 +93,7 @@ export class StableReader extends EventEmitter<StableReaderEvents> {
           this.suspect(connection);
           throw error;
         }
-        const failure = classify(error, connection.redis);
+        const failure = classify(error, connection.redis, 'read');
         if (failure === 'final') {
           throw error;
         }

@@ -69,7 +69,7 @@ export class StableWriter extends EventEmitter<StableWriterEvents> {
           connection.role = undefined; // checked again before the next write
           throw error;
         }
-        const failure = classify(error, connection.redis);
+        const failure = classify(error, connection.redis, 'write');
         if (failure === 'final') {
           throw error;
         }

@@ -1,0 +1,243 @@
+/**
+ * StableReader against real redis-server nodes (TLS, AUTH) and a DNS server, with one reader shared by
+ * 50 concurrent callers, each reading its own key.
+ */
+import type Redis from 'ioredis';
+import { StableReader, StableRedisError } from '../src';
+import type { StableReaderOptions } from '../src';
+import { Lab, Load, sleep } from './lab';
+
+const LOOPS = 50;
+const KEYS = 'lab:r:';
+const INTERVAL_MS = 200;
+
+let lab: Lab;
+const readers: StableReader[] = [];
+
+beforeAll(async () => {
+  lab = await Lab.start();
+  const args: string[] = [];
+  for (let index = 0; index < LOOPS; index++) {
+    args.push(`${KEYS}${index}`, `value-of-${KEYS}${index}`);
+  }
+  await lab.primaryNode.command('MSET', ...args);
+  await lab.primaryNode.command('WAIT', 2, 2_000);
+});
+
+afterAll(async () => {
+  await lab?.stop();
+});
+
+afterEach(async () => {
+  await Promise.all(readers.splice(0).map((reader) => reader.close()));
+  await lab.reset();
+});
+
+function newReader(options: Partial<StableReaderOptions> = {}): StableReader {
+  const reader = new StableReader({ names: [lab.name('replica1'), lab.name('replica2')], ...lab.clientOptions, roleCheckIntervalMs: INTERVAL_MS, ...options });
+  readers.push(reader);
+  return reader;
+}
+
+/** The read and ROLE on the same connection, so each reply says which kind of node served it. */
+async function readWithRole(redis: Redis, key: string): Promise<{ value: string | null; role: string }> {
+  const [value, role] = await Promise.all([redis.get(key), redis.role() as Promise<unknown[]>]);
+  return { value, role: String(role[0]) };
+}
+
+function record<T extends string>(reader: StableReader, events: readonly T[]): Array<{ event: T; at: number; payload: unknown }> {
+  const seen: Array<{ event: T; at: number; payload: unknown }> = [];
+  for (const event of events) {
+    reader.on(event as 'move', (payload: unknown) => seen.push({ event, at: Date.now(), payload }));
+  }
+  return seen;
+}
+
+async function expectFailure(promise: Promise<unknown>, code: string): Promise<{ error: StableRedisError; ms: number }> {
+  const startedAt = Date.now();
+  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(StableRedisError);
+  expect((error as StableRedisError).code).toBe(code);
+  return { error: error as StableRedisError, ms: Date.now() - startedAt };
+}
+
+describe('bad input fails at once, with the property and the value', () => {
+  test.each([
+    [{ names: [] }, /names: received \[\]/],
+    [{ names: ['replica1.x', ''] }, /names\[1\]: received ""/],
+    [{ names: ['replica1.x', 'REPLICA1.x.'] }, /replica1\.x is there twice/],
+    [{ names: ['replica1.x'], timeoutMs: 0 }, /timeoutMs: received 0; allowed: an integer from 1/],
+    [{ names: ['replica1.x'], tls: { servername: 'x' } }, /tls\.servername/],
+    [{ names: ['replica1.x'], tls: { rejectUnauthorized: false } }, /tls\.rejectUnauthorized/],
+    [{ names: ['replica1.x'], dnsServers: ['not an address'] }, /dnsServers/],
+  ])('%j', (options, expected) => {
+    expect(() => new StableReader(options as StableReaderOptions)).toThrow(expected);
+  });
+
+  test('a name that is not a CNAME, or does not exist, fails the first read at once', async () => {
+    const notCname = await expectFailure(newReader({ names: [lab.nodes[1].hostname] }).read((r) => r.get('x')), 'NOT_A_CNAME');
+    expect(notCname.error.message).toContain(lab.nodes[1].hostname);
+    const missing = await expectFailure(newReader({ names: [lab.name('replica9')] }).read((r) => r.get('x')), 'NAME_NOT_FOUND');
+    console.log(`not a CNAME: failed in ${notCname.ms} ms; no such name: ${missing.ms} ms (budget 15000 ms)`);
+    expect(Math.max(notCname.ms, missing.ms)).toBeLessThan(1_000);
+  });
+
+  test('a wrong password fails at once, with AUTH_FAILED', async () => {
+    const { error, ms } = await expectFailure(newReader({ password: 'wrong' }).read((r) => r.get('x')), 'AUTH_FAILED');
+    expect(error.message).toMatch(/WRONGPASS/);
+    console.log(`wrong password: failed in ${ms} ms`);
+    expect(ms).toBeLessThan(1_000);
+  });
+});
+
+test('50 callers sharing one reader each get their own key\'s value, spread over both replicas', async () => {
+  const reader = newReader();
+  const gets = async () => Promise.all(lab.nodes.map(async (node) => {
+    const stats = String(await node.command('INFO', 'commandstats'));
+    return Number(/cmdstat_get:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  }));
+  const before = await gets();
+  const load = new Load((key) => reader.read((redis) => readWithRole(redis, key)), LOOPS, KEYS);
+  await sleep(1_500);
+  await load.stop();
+  const served = (await gets()).map((count, index) => count - before[index]);
+  console.log(`50 loops: ${load.reads} reads in 1.5 s, ${load.wrong} wrong, ${load.errors.length} errors, GETs per node a/b/c ${served.join('/')}, p99 ${load.percentile(0.99)} ms`);
+  expect(load.errors).toEqual([]);
+  expect(load.wrong).toBe(0);
+  expect(load.reads).toBeGreaterThan(1_000);
+  expect(served[0]).toBe(0);
+  expect(Math.min(served[1], served[2])).toBeGreaterThan(served[1] / 3);
+});
+
+test('a replica promoted in place: reads leave it within one role-check interval, with no errors, and come home', async () => {
+  const reader = newReader();
+  const events = record(reader, ['move', 'home', 'connect']);
+  await reader.connect();
+  const load = new Load((key) => reader.read((redis) => readWithRole(redis, key)), LOOPS, KEYS);
+  await sleep(300);
+  const promotedAt = Date.now();
+  await lab.nodes[1].command('REPLICAOF', 'NO', 'ONE');
+  await sleep(1_000);
+  const left = load.lastOnPrimaryAt === 0 ? 0 : load.lastOnPrimaryAt - promotedAt;
+  // Back to a replica: the slot of replica1 goes home (the name never moved).
+  await lab.nodes[1].command('REPLICAOF', lab.nodes[0].ip, 6379);
+  await lab.waitInSync();
+  const deadline = Date.now() + 3_000;
+  while (!events.some((e) => e.event === 'home') && Date.now() < deadline) {
+    await sleep(20);
+  }
+  await load.stop();
+  const moved = events.find((e) => e.event === 'move');
+  console.log(`promotion: last read on the promoted node ${left} ms after REPLICAOF NO ONE (interval ${INTERVAL_MS} ms); moved after ${moved ? moved.at - promotedAt : '-'} ms; `
+    + `${load.reads} reads, ${load.errors.length} errors, ${load.wrong} wrong, max ${load.maxLatency} ms; events ${events.map((e) => e.event).join(',')}`);
+  expect(load.errors).toEqual([]);
+  expect(load.wrong).toBe(0);
+  expect(left).toBeLessThanOrEqual(INTERVAL_MS + 150);
+  expect(moved?.payload).toEqual({ name: lab.name('replica1'), from: lab.nodes[1].hostname, to: lab.nodes[2].hostname });
+  expect(events.filter((e) => e.event === 'home')).toHaveLength(1);
+  // It borrowed replica2's open connection: no new connection for the move.
+  expect(events.filter((e) => e.event === 'connect').map((e) => (e.payload as { target: string }).target))
+    .toEqual([lab.nodes[1].hostname, lab.nodes[2].hostname].sort());
+});
+
+test('CLIENT KILL under 50 in-flight reads: one reconnect, no errors', async () => {
+  const reader = newReader();
+  const events = record(reader, ['connect', 'retire', 'move', 'home']);
+  await reader.connect();
+  await sleep(2 * INTERVAL_MS);
+  const [b, c] = [lab.nodes[1], lab.nodes[2]];
+  const before = [await lab.connectionsReceived(b), await lab.connectionsReceived(c)];
+  const connectsBefore = events.filter((e) => e.event === 'connect').length;
+  let attempts = 0; // runs of the callers' function: one more than the reads it served each time a read is retried
+  const load = new Load((key) => reader.read((redis) => {
+    attempts++;
+    return readWithRole(redis, key);
+  }), LOOPS, KEYS);
+  await sleep(300);
+  const readsAtKill = load.reads;
+  await b.killClients(); // also drops the lab's own admin connection, which reconnects once below
+  await sleep(1_000);
+  await load.stop();
+  const retried = attempts - load.reads - load.errors.length;
+  const after = [await lab.connectionsReceived(b), await lab.connectionsReceived(c)];
+  const newOnB = after[0] - before[0] - 1; // minus the lab's admin connection
+  const newOnC = after[1] - before[1];
+  const connects = events.filter((e) => e.event === 'connect').length - connectsBefore;
+  console.log(`CLIENT KILL: ${retried} in-flight reads retried; ${newOnB} new connections to the killed node, ${newOnC} to the other, ${connects} connect events; `
+    + `${load.reads - readsAtKill} reads after the kill, ${load.errors.length} errors, ${load.wrong} wrong, max ${load.maxLatency} ms, p99 ${load.percentile(0.99)} ms`);
+  expect(load.errors).toEqual([]);
+  expect(load.wrong).toBe(0);
+  expect(retried).toBeGreaterThan(0);
+  expect(newOnB).toBe(1);
+  expect(newOnC).toBe(0);
+  expect(connects).toBe(1);
+  expect(load.reads - readsAtKill).toBeGreaterThan(1_000);
+});
+
+test('resolver down: a reader that must move reconnects through the last known address, reads never wait for DNS', async () => {
+  const reader = newReader();
+  const stale = record(reader, ['stale-address']);
+  await reader.connect();
+  const load = new Load((key) => reader.read((redis) => readWithRole(redis, key)), LOOPS, KEYS);
+  await sleep(200);
+  await lab.stopResolver();
+  await lab.nodes[1].killClients();
+  await sleep(1_500);
+  const readsWhileDown = load.reads;
+  await lab.startResolver();
+  await load.stop();
+  console.log(`resolver down 1.5 s with a connection killed: ${readsWhileDown} reads, ${load.errors.length} errors, max ${load.maxLatency} ms, ${stale.length} stale-address events`);
+  expect(load.errors).toEqual([]);
+  expect(load.wrong).toBe(0);
+  expect(stale.length).toBeGreaterThan(0);
+  expect(stale[0].payload).toMatchObject({ name: lab.name('replica1'), target: lab.nodes[1].hostname, ip: lab.nodes[1].ip });
+  expect(load.maxLatency).toBeLessThan(500);
+});
+
+test('no replica anywhere: reads go to the primary the names lead to, then back to a replica', async () => {
+  const reader = newReader({ names: [lab.name('replica1')] });
+  const events = record(reader, ['fallback', 'fallback-end']);
+  await reader.connect();
+  lab.pointNames({ replica1: lab.nodes[0] });
+  await lab.nodes[1].command('REPLICAOF', 'NO', 'ONE');
+  await sleep(3 * INTERVAL_MS);
+  const served = await reader.read((redis) => readWithRole(redis, `${KEYS}0`));
+  expect(served).toEqual({ value: `value-of-${KEYS}0`, role: 'master' });
+  expect(events.map((e) => e.event)).toEqual(['fallback']);
+  lab.pointNames({ replica1: lab.nodes[2] });
+  await sleep(3 * INTERVAL_MS);
+  expect(await reader.read((redis) => readWithRole(redis, `${KEYS}0`))).toEqual({ value: `value-of-${KEYS}0`, role: 'slave' });
+  expect(events.map((e) => e.event)).toEqual(['fallback', 'fallback-end']);
+});
+
+test('the budget bounds every call: nodes that do not answer, and a resolver that does not', async () => {
+  lab.records.addresses.set(`node-z.${'grp.abc123.use1.cache.test'}`, `${lab.subnet}.99`);
+  lab.records.cnames.set(lab.name('replica7'), 'node-z.grp.abc123.use1.cache.test');
+  const nowhere = await expectFailure(newReader({ names: [lab.name('replica7')], timeoutMs: 700 }).read((r) => r.get('x')), 'TIMEOUT');
+  await lab.stopResolver();
+  const noDns = await expectFailure(newReader({ timeoutMs: 700 }).read((r) => r.get('x')), 'TIMEOUT');
+  await lab.startResolver();
+  console.log(`budget 700 ms: no node listening ${nowhere.ms} ms (${nowhere.error.message}); resolver silent ${noDns.ms} ms`);
+  for (const { ms } of [nowhere, noDns]) {
+    expect(ms).toBeGreaterThanOrEqual(690);
+    expect(ms).toBeLessThan(900);
+  }
+});
+
+test('Redis errors pass through unchanged and do not move the reader', async () => {
+  const reader = newReader();
+  const events = record(reader, ['connect', 'move', 'retire']);
+  await reader.connect();
+  const connects = events.length;
+  const error = await reader.read((redis) => redis.lpush(`${KEYS}0`, 'x')).catch((caught: Error) => caught);
+  expect((error as Error).name).toBe('ReplyError');
+  expect((error as Error).message).toMatch(/^READONLY/);
+  const wrongType = await reader.read((redis) => redis.hget(`${KEYS}0`, 'field')).catch((caught: Error) => caught);
+  expect((wrongType as Error).message).toMatch(/^WRONGTYPE/);
+  const own = await reader.read(async () => {
+    throw new TypeError('the caller\'s own bug');
+  }).catch((caught: Error) => caught);
+  expect(own).toEqual(new TypeError('the caller\'s own bug'));
+  await sleep(2 * INTERVAL_MS);
+  expect(events.slice(connects)).toEqual([]);
+});

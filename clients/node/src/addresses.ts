@@ -24,6 +24,7 @@ export const LOOKUP_SLICE_MS = 1_000;
  */
 export class AddressBook {
   private readonly known = new Map<string, Address>();
+  private readonly active = new Set<dns.Resolver>();
 
   constructor(private readonly servers?: readonly string[]) {
     // Fails now, not at the first lookup, on a server string the resolver cannot use.
@@ -41,6 +42,7 @@ export class AddressBook {
   async lookup(name: string, budgetMs: number): Promise<Lookup> {
     const slice = Math.max(1, Math.min(LOOKUP_SLICE_MS, budgetMs));
     const resolver = this.newResolver(slice);
+    this.active.add(resolver);
     try {
       const address = await withTimeout(this.query(resolver, name), slice,
         () => Object.assign(new Error(`DNS lookup of ${name} took over ${slice} ms`), { code: 'ETIMEOUT' }));
@@ -53,6 +55,15 @@ export class AddressBook {
         return { ...known, stale: true, error };
       }
       throw error;
+    } finally {
+      this.active.delete(resolver);
+    }
+  }
+
+  /** Ends every lookup under way (they fall back to the last known addresses, or fail). */
+  cancelAll(): void {
+    for (const resolver of this.active) {
+      resolver.cancel();
     }
   }
 

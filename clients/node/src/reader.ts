@@ -118,6 +118,7 @@ export class StableReader extends EventEmitter<StableReaderEvents> {
   /** Closes every connection; calls made after it fail with `CLOSED`. */
   async close(): Promise<void> {
     this.closed = true;
+    this.book.cancelAll();
     clearInterval(this.timer);
     for (const connection of this.connections.values()) {
       connection.close();

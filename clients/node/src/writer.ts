@@ -2,7 +2,7 @@ import { EventEmitter } from 'events';
 import type Redis from 'ioredis';
 import { AddressBook } from './addresses';
 import { Deadline, sleep, withTimeout } from './deadline';
-import { isFatal, message, StableRedisError } from './errors';
+import { message, StableRedisError } from './errors';
 import type { StableWriterEvents } from './events';
 import { classify } from './failures';
 import { NodeConnection } from './node-connection';
@@ -51,10 +51,13 @@ export class StableWriter extends EventEmitter<StableWriterEvents> {
       try {
         connection = await withTimeout(this.primary(), deadline.remaining, () => this.timeout(lastError));
       } catch (error) {
-        if (isFatal(error) || deadline.expired) {
-          throw isFatal(error) ? error : this.timeout(error);
+        if (error instanceof StableRedisError) {
+          throw error; // bad input, or this call's own timeout
         }
         lastError = error;
+        if (deadline.expired) {
+          throw this.timeout(lastError);
+        }
         await sleep(Math.min(RETRY_PAUSE_MS, deadline.remaining));
         continue;
       }
@@ -94,6 +97,7 @@ export class StableWriter extends EventEmitter<StableWriterEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.book.cancelAll();
     this.connection?.close();
     this.connection = undefined;
   }

@@ -27,6 +27,11 @@ export class RedisNode {
   private child?: ChildProcess;
   private output?: OutputTail;
   private admin?: Redis;
+  /** The lab's own connections to this node, in its current life. */
+  private adminConnects = 0;
+  /** Client connections counted in earlier lives of this node (a killed node's counters start again at 0). */
+  private earlierLives = 0;
+  private lastCount = 0;
 
   constructor(readonly options: RedisNodeOptions) {}
 
@@ -55,6 +60,8 @@ export class RedisNode {
       '--bind-source-addr', ip,
       // Redis otherwise waits 5 s before a diskless full sync.
       '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0',
+      // DEBUG POPULATE fills a primary for a full resync that takes a moment (loopback only).
+      '--enable-debug-command', 'local',
       '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', '--daemonize', 'no',
       ...(primary ? ['--replicaof', primary.ip, String(REDIS_PORT)] : []),
     ];
@@ -77,6 +84,9 @@ export class RedisNode {
 
   /** Kills the server at once, as a failed node goes. */
   async kill(): Promise<void> {
+    await this.clientConnections().catch(() => undefined);
+    this.earlierLives = this.lastCount;
+    this.adminConnects = 0;
     this.dropAdmin();
     if (this.child) {
       const exited = new Promise((resolve) => this.child!.once('exit', resolve));
@@ -113,6 +123,19 @@ export class RedisNode {
     return { role: reply[0], linkState: reply[0] === 'slave' ? reply[3] : undefined };
   }
 
+  /**
+   * Connections clients opened to this node so far, as the server counts them (INFO stats
+   * total_connections_received), less the lab's own and the replicas' (each replica connection asks for one
+   * sync, full or partial: sync_full + sync_partial_ok). Kept across restarts.
+   */
+  async clientConnections(): Promise<number> {
+    const info = String(await this.command('INFO', 'stats'));
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    const replication = field('sync_full') + field('sync_partial_ok');
+    this.lastCount = this.earlierLives + field('total_connections_received') - this.adminConnects - replication;
+    return this.lastCount;
+  }
+
   /** Closes every normal client connection, as a node that drops them would. */
   async killClients(): Promise<void> {
     // The admin connection goes too; it reconnects on its next command.
@@ -122,6 +145,7 @@ export class RedisNode {
 
   private connectAdmin(): Redis {
     const { ip, hostname, password, certificates } = this.options;
+    this.adminConnects++;
     const admin = new Redis({
       host: ip,
       port: REDIS_PORT,

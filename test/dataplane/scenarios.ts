@@ -10,6 +10,10 @@ export interface EventTimes {
   readonly switchedAt: number;
   /** The replica name whose node the event took away from the replicas. */
   readonly affectedName: string;
+  /** When the lab's resolver answered nothing, if the event stopped it. */
+  readonly resolverDown?: { readonly from: number; readonly to: number };
+  /** Whether the event promotes a replica (reads on a primary are then judged from `changedAt`). */
+  readonly promotes?: boolean;
 }
 
 export interface Scenario {
@@ -38,7 +42,40 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const failover = async (lab: Lab): Promise<EventTimes> => {
   const affectedName = lab.names[0];
   const { promotedAt, switchedAt } = await lab.failover(await nodeOf(lab, affectedName));
-  return { changedAt: promotedAt, switchedAt, affectedName };
+  return { changedAt: promotedAt, switchedAt, affectedName, promotes: true };
+};
+
+/** How long the resolver-down scenarios keep the lab's resolver silent. */
+export const RESOLVER_DOWN_MS = 5_000;
+
+/** The lab's resolver answers nothing for a while; with `failoverMeanwhile`, replica1's node is promoted right after it stops. */
+const resolverDown = (failoverMeanwhile: boolean) => async (lab: Lab): Promise<EventTimes> => {
+  const affectedName = lab.names[0];
+  const newPrimary = await nodeOf(lab, affectedName);
+  const from = Date.now();
+  lab.setResolverAnswering(false);
+  try {
+    const times = failoverMeanwhile ? { ...await lab.failover(newPrimary), promotes: true } : { promotedAt: from, switchedAt: from };
+    await sleep(Math.max(0, from + RESOLVER_DOWN_MS - Date.now()));
+    return { changedAt: times.promotedAt, switchedAt: times.switchedAt, affectedName, promotes: failoverMeanwhile, resolverDown: { from, to: Date.now() } };
+  } finally {
+    lab.setResolverAnswering(true);
+  }
+};
+
+/**
+ * The node a name points at fails and comes back empty, then resyncs in full (a replaced or rebooted node). The
+ * emulator reports it as the model's `statusWhileDown` meanwhile; `available`, the default, keeps the name on it.
+ */
+const replicaRestart = async (lab: Lab): Promise<EventTimes> => {
+  const affectedName = lab.names[0];
+  const node = await nodeOf(lab, affectedName);
+  const { oldPrimaryDownMs, statusWhileDown } = lab.options.model;
+  const at = Date.now();
+  await lab.killNode(node, statusWhileDown);
+  await sleep(oldPrimaryDownMs);
+  await lab.restartAsReplica(node);
+  return { changedAt: at, switchedAt: at, affectedName };
 };
 
 /** The primary fails: replica1's node is promoted after detection; the old primary is back as a replica later. */
@@ -54,7 +91,7 @@ const primaryDown = async (lab: Lab): Promise<EventTimes> => {
   await sleep(Math.max(0, failedAt + oldPrimaryDownMs - Date.now()));
   await lab.restartAsReplica(oldPrimary);
   // Writes acknowledged by the failed primary before it died may be lost; from its death on, only the new one takes writes.
-  return { changedAt: promotedAt, switchedAt: failedAt, affectedName };
+  return { changedAt: promotedAt, switchedAt: failedAt, affectedName, promotes: true };
 };
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -98,6 +135,21 @@ export const SCENARIOS: readonly Scenario[] = [
       await lab.removeReplica(removed);
       return { changedAt: at, switchedAt: at, affectedName };
     },
+  },
+  {
+    id: 'replica-restart',
+    title: 'the node replica1 points at killed, back empty after 4 s (full resync)',
+    replicas: 2,
+    anotherReplica: true,
+    run: replicaRestart,
+  },
+  { id: 'resolver-down', title: 'resolver answers nothing for 5 s (steady state)', replicas: 2, anotherReplica: true, run: resolverDown(false) },
+  {
+    id: 'resolver-down-failover',
+    title: 'resolver answers nothing for 5 s while replica1\'s node is promoted',
+    replicas: 2,
+    anotherReplica: true,
+    run: resolverDown(true),
   },
   {
     id: 'one-replica-down',

@@ -16,12 +16,17 @@ export type UpdaterRequest =
     readonly recordNames?: readonly string[];
     /** Names the resource owned before an Update. */
     readonly oldRecordNames?: readonly string[];
+    /** The stack and the resource's logical id: together they name the resource instance (the lease's owner). */
+    readonly stackId?: string;
+    readonly logicalResourceId?: string;
   };
 
 /** The subset of a custom_resources.Provider onEvent request the updater reads. */
 interface CustomResourceEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
+  readonly StackId?: string;
+  readonly LogicalResourceId?: string;
   readonly ResourceProperties?: Record<string, unknown>;
   readonly OldResourceProperties?: Record<string, unknown>;
 }
@@ -120,6 +125,8 @@ function classifyCustomResource(event: CustomResourceEvent): UpdaterRequest {
     hostedZoneId: typeof zoneId === 'string' ? normalizeHostedZoneId(zoneId) : undefined,
     recordNames: names(event.ResourceProperties),
     oldRecordNames: names(event.OldResourceProperties),
+    stackId: typeof event.StackId === 'string' ? event.StackId : undefined,
+    logicalResourceId: typeof event.LogicalResourceId === 'string' ? event.LogicalResourceId : undefined,
   };
 }
 

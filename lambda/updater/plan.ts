@@ -6,7 +6,7 @@
  * module decides what to change, so every rule can be tested exhaustively
  * without AWS.
  */
-import { NoReplicaFallbackValue, normalizeRecordName } from '../../src/private/contract';
+import { NoReplicaFallbackValue, normalizeRecordName, replicaNameIndex } from '../../src/private/contract';
 
 /** The role ElastiCache reports for a member of a replication group. */
 export type MemberRole = 'primary' | 'replica';
@@ -177,6 +177,55 @@ export function planDeletion(names: readonly string[], current: readonly Current
     if (live !== undefined) {
       // Route 53 DELETE must repeat the live value exactly, so it is sent as listed, not normalized.
       changes.push({ action: 'DELETE', name, target: live.listedTarget, ttl: live.ttl });
+    }
+  }
+  return changes;
+}
+
+/**
+ * UPSERTs that keep each retiring name (one a scale-in dropped, still in the zone) on a live replica: `replica<M>`
+ * follows the planned target of `recordNames[(M - 1) mod N]`, so `replica4` shares `replica1`'s replica when 3
+ * names are left. A retiring name whose leader has no target stays as it is.
+ */
+export function planRetiring(
+  retiring: readonly string[],
+  recordNames: readonly string[],
+  planned: Readonly<Record<string, string>>,
+  current: readonly CurrentRecord[],
+  ttlSeconds: number,
+): RecordChange[] {
+  const liveRecords = indexCurrentRecords(current);
+  const names = uniqueNormalized(recordNames);
+  const changes: RecordChange[] = [];
+  for (const name of uniqueNormalized(retiring)) {
+    const index = replicaNameIndex(name);
+    const leader = index === undefined || names.length === 0 ? undefined : names[(index - 1) % names.length];
+    const target = leader === undefined ? undefined : planned[leader];
+    const live = liveRecords.get(name);
+    if (target !== undefined && (live === undefined || live.target !== target || live.ttl !== ttlSeconds)) {
+      changes.push({ action: 'UPSERT', name, target, ttl: ttlSeconds });
+    }
+  }
+  return changes;
+}
+
+/**
+ * The batch that puts `names` back as `before` had them (undefined: the name did not exist), conditional on
+ * `current`: each name that differs is deleted with its live value and re-created as it was.
+ */
+export function planRestore(before: Readonly<Record<string, CurrentRecord | undefined>>, current: readonly CurrentRecord[]): RecordChange[] {
+  const liveRecords = indexCurrentRecords(current);
+  const changes: RecordChange[] = [];
+  for (const [name, was] of Object.entries(before)) {
+    const live = liveRecords.get(normalizeRecordName(name));
+    if (live !== undefined && was !== undefined && live.listedTarget === was.target && live.ttl === was.ttl) {
+      continue;
+    }
+    if (live !== undefined) {
+      changes.push({ action: 'DELETE', name: normalizeRecordName(name), target: live.listedTarget, ttl: live.ttl });
+    }
+    if (was !== undefined) {
+      changes.push({ action: 'CREATE', name: normalizeRecordName(name), target: was.target, ttl: was.ttl });
     }
   }
   return changes;

@@ -1,9 +1,28 @@
 import { createHash } from 'crypto';
 import { errorName, GroupState, UpdaterAws } from './aws';
-import { applyBatch, compareIds, conditionalBatch, CurrentRecord, planDeletion, planReconcile, RecordChange } from './plan';
+import { judgeLease, mayDelete } from './lease';
+import {
+  applyBatch,
+  compareIds,
+  conditionalBatch,
+  CurrentRecord,
+  planDeletion,
+  planReconcile,
+  planRestore,
+  planRetiring,
+  RecordChange,
+} from './plan';
 import type { RecordCache } from './record-cache';
 import type { UpdaterSettings } from './settings';
-import { normalizeRecordName, replicaNamesLeaseName, replicaNamesLeaseTarget, replicaNamesZone, replicaNameZone } from '../../src/private/contract';
+import {
+  NamesOwner,
+  normalizeRecordName,
+  replicaNamesLeaseName,
+  replicaNamesLeaseTarget,
+  replicaNamesZone,
+  replicaNameZone,
+  replicaSlotNames,
+} from '../../src/private/contract';
 
 /**
  * How many times a batch rejected as `InvalidChangeBatch` (another writer changed a record
@@ -37,19 +56,39 @@ export interface ReconcileResult {
    * the names as they are (dropped names are still deleted). The next notification or the schedule converges.
    */
   readonly deferred?: string;
-  /** Why nothing was written at all: the zone holds no lease, so the names are not ours to write (see contract.ts). */
+  /** Why nothing was written at all: the lease is missing or not this run's (see lease.ts). */
   readonly skipped?: string;
+  /** With `skipped`: nothing will manage the names until an operator acts, so the updater alarm counts it. */
+  readonly unmanaged?: boolean;
+  /**
+   * Names dropped by an earlier scale-in that still exist: each follows the name it shares a replica with
+   * (`replica4` follows `replica1` when 3 names are left), until the next Update of the custom resource deletes it.
+   */
+  readonly retiring: readonly string[];
 }
 
 /** Options of one reconcile beyond the settings. */
 export interface ReconcileOptions {
-  /** Names to delete in the same batch (scale-in). Names in another zone (a rollback's old names) are ignored. */
+  /**
+   * Names to delete in the same batch (names an earlier scale-in retired). Names in another zone (a rollback's old
+   * names) are ignored. Any other name beyond `recordNames` that exists is retiring and kept on a live replica.
+   */
   readonly namesToDelete?: readonly string[];
   /**
-   * Creates the lease when it is missing. Only the custom resource's Create and Update do: they own the names.
-   * Every other run finds no lease after the custom resource's Delete, and writes nothing.
+   * The custom resource's Create and Update: claims the names for this owner (lease.ts says when it may), and fails
+   * before writing when they are another stack's.
    */
+  readonly claimant?: NamesOwner;
+  /** Creates a missing lease without naming an owner (tools and benchmarks that play the custom resource). */
   readonly claimLease?: boolean;
+  /** The hash of the function's stack id (`stackKey`): other runs write only under a lease of this stack. */
+  readonly stack?: string;
+  /**
+   * Puts every name and the lease back as the first read found them when the reconcile fails after a batch landed.
+   * The custom resource's Create sets it: the provider framework answers the rollback's Delete of a failed Create
+   * without calling the handler, so what the Create wrote would stay and keep the zone from being deleted.
+   */
+  readonly restoreOnFailure?: boolean;
   /** What this container last read or wrote in each zone; kept up to date by the reconcile. */
   readonly cache?: RecordCache;
   /**
@@ -71,14 +110,46 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
   if (zone === undefined || leaseName === undefined) {
     throw new Error(`The record names are not replica<N>.<zone> names: ${settings.recordNames.join(', ')}`);
   }
+  const progress: Progress = {};
+  try {
+    return await reconcileRounds(aws, settings, options, zone, leaseName, progress);
+  } catch (error) {
+    if (options.restoreOnFailure === true && progress.landed === true && progress.firstRead !== undefined) {
+      const undoFailure = await restoreRecords(aws, settings.hostedZoneId, progress.firstRead, options.cache);
+      if (undoFailure !== undefined && error instanceof Error) {
+        error.message += ` (putting the names back as they were also failed: ${undoFailure}; the zone keeps what this Create wrote)`;
+      }
+    }
+    throw error;
+  }
+}
+
+/** What a reconcile has done so far, for the restore after a failure. */
+interface Progress {
+  /** The wanted records as the first listing found them. */
+  firstRead?: Record<string, CurrentRecord | undefined>;
+  /** Whether a batch landed. */
+  landed?: boolean;
+}
+
+async function reconcileRounds(
+  aws: UpdaterAws,
+  settings: UpdaterSettings,
+  options: ReconcileOptions,
+  zone: string,
+  leaseName: string,
+  progress: Progress,
+): Promise<ReconcileResult> {
   const namesToDelete = (options.namesToDelete ?? [])
     .map(normalizeRecordName)
     .filter((name) => !settings.recordNames.includes(name) && replicaNameZone(name) === zone);
+  // Every other slot may hold a name an earlier scale-in retired.
+  const retiringSlots = replicaSlotNames(settings.recordNames).filter((name) => !settings.recordNames.includes(name) && !namesToDelete.includes(name));
   // What the rounds whose batch landed wrote; more than one only when the group changed under a write.
   let before: Record<string, string> | undefined;
   let written = 0;
   const deleted: string[] = [];
-  const wanted = new Set([...settings.recordNames, ...namesToDelete, leaseName]);
+  const wanted = new Set([...settings.recordNames, ...namesToDelete, ...retiringSlots, leaseName]);
   const zoneId = settings.hostedZoneId;
   let fromCache = options.startFromCache === true;
   let attempt = 0;
@@ -93,9 +164,11 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     group = undefined;
     if (remembered === undefined) {
       options.cache?.set(zoneId, current);
+      progress.firstRead ??= recordsByName(current, [...wanted]);
     }
     const plan = planReconcile(groupRead.members, current, settings);
     const lease = current.find((record) => normalizeRecordName(record.name) === leaseName);
+    const retiring = retiringSlots.filter((name) => current.some((record) => normalizeRecordName(record.name) === name));
     const summary = (extra: Partial<ReconcileResult>): ReconcileResult => ({
       replicationGroupId: settings.replicationGroupId,
       records: currentTargets(current, settings.recordNames),
@@ -104,6 +177,7 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
       servingReplicas: plan.servingReplicas,
       deleted,
       attempts: attempt,
+      retiring,
       ...extra,
     });
     // Dropped names go whatever the roles: nobody owns them any more.
@@ -113,22 +187,35 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
     const deferred = primaries.length === 1 ? undefined
       : `the group reports ${primaries.length} primary members${primaries.length > 0 ? ` (${primaries.join(', ')})` : ''}, `
         + 'not exactly one; names left as they are';
-    const changes: RecordChange[] = deferred === undefined ? [...plan.changes, ...deletions] : deletions;
-    if (remembered !== undefined && (lease === undefined || changes.length === 0)) {
+    const retirements = deferred === undefined ? planRetiring(retiring, settings.recordNames, plan.records, current, settings.ttlSeconds) : [];
+    const changes: RecordChange[] = deferred === undefined ? [...plan.changes, ...retirements, ...deletions] : deletions;
+    const verdict = judgeLease(lease?.target, {
+      replicationGroupId: settings.replicationGroupId,
+      leaseName,
+      claimant: options.claimant,
+      stack: options.stack,
+      claimWithoutOwner: options.claimLease,
+    });
+    if (remembered !== undefined && (verdict.kind !== 'write' || changes.length === 0)) {
       // Memory alone never ends a run: nothing to write is confirmed by a listing, in the same round with the same group.
       fromCache = false;
       group = groupRead;
       attempt -= 1;
       continue;
     }
-    if (lease === undefined && !options.claimLease) {
-      return summary({ skipped: `${leaseName} does not exist: the names are not managed (the custom resource was deleted, or has not run yet)` });
+    if (verdict.kind === 'refuse') {
+      throw new Error(verdict.message);
+    }
+    if (verdict.kind === 'skip') {
+      return summary({ skipped: verdict.reason, unmanaged: verdict.alarm });
     }
     let batch: RecordChange[] = [];
-    if (changes.length > 0 || lease === undefined) {
+    const leaseTarget = (version: string) => replicaNamesLeaseTarget(settings.replicationGroupId, version, verdict.owner);
+    // The lease is rewritten with the names, and also when it is missing or names another owner or group (a claim).
+    if (changes.length > 0 || lease === undefined || !sameLeaseOwner(lease.target, leaseTarget(''))) {
       const nameChanges = conditionalBatch(changes, current);
-      const leaseTarget = replicaNamesLeaseTarget(settings.replicationGroupId, namesVersion(applyBatch(current, nameChanges), leaseName));
-      batch = [...leaseRenewal(lease, leaseName, leaseTarget, settings.ttlSeconds), ...nameChanges];
+      const target = leaseTarget(namesVersion(applyBatch(current, nameChanges), leaseName));
+      batch = [...leaseRenewal(lease, leaseName, target, settings.ttlSeconds), ...nameChanges];
     }
     try {
       await aws.applyChanges(zoneId, batch, `Replica names of ${settings.replicationGroupId}`);
@@ -142,6 +229,7 @@ export async function reconcile(aws: UpdaterAws, settings: UpdaterSettings, opti
       throw error;
     }
     options.cache?.set(zoneId, applyBatch(current, batch));
+    progress.landed ||= batch.length > 0;
     before ??= currentTargets(current, settings.recordNames);
     written += changes.length;
     deleted.push(...deletions.map((change) => change.name));
@@ -205,14 +293,61 @@ function sameGroup(left: GroupState, right: GroupState): boolean {
   return key(left) === key(right);
 }
 
+/** Whether two lease values name the same owner and group (their versions aside). */
+function sameLeaseOwner(left: string, right: string): boolean {
+  const withoutVersion = (target: string) => normalizeRecordName(target).split('.').slice(1).join('.');
+  return withoutVersion(left) === withoutVersion(right);
+}
+
+/** The records among `names`, by normalized name (undefined: the name did not exist). */
+function recordsByName(current: readonly CurrentRecord[], names: readonly string[]): Record<string, CurrentRecord | undefined> {
+  const byName: Record<string, CurrentRecord | undefined> = {};
+  for (const name of names) {
+    byName[name] = current.find((record) => normalizeRecordName(record.name) === name);
+  }
+  return byName;
+}
+
+/**
+ * Puts the records back as `firstRead` found them (names and lease), in one batch conditional on what is there now.
+ * Answers why that failed, or undefined when it worked: the caller's error stays the one reported.
+ */
+async function restoreRecords(
+  aws: UpdaterAws,
+  hostedZoneId: string,
+  firstRead: Record<string, CurrentRecord | undefined>,
+  cache: RecordCache | undefined,
+): Promise<string | undefined> {
+  cache?.forget(hostedZoneId);
+  try {
+    const current = await aws.readRecords(hostedZoneId, Object.keys(firstRead));
+    await aws.applyChanges(hostedZoneId, planRestore(firstRead, current), 'Undo a failed Create of replica names');
+    return undefined;
+  } catch (error) {
+    return errorName(error) ?? String(error);
+  }
+}
+
 /**
  * Deletes the given names, reading their live values first, in one atomic batch. A name already gone is not an error.
  * Pass the lease among them: a run in flight then cannot write after this batch, since its own batch renews the lease.
+ * With `owner` (the custom resource's Delete), nothing is deleted while the lease names another owner: the names are
+ * then another resource's (a replacement's, which CloudFormation created before this Delete); answers -1.
  */
-export async function deleteRecords(aws: UpdaterAws, hostedZoneId: string, names: readonly string[], cache?: RecordCache): Promise<number> {
+export async function deleteRecords(
+  aws: UpdaterAws,
+  hostedZoneId: string,
+  names: readonly string[],
+  cache?: RecordCache,
+  owner?: { readonly leaseName: string; readonly owner: NamesOwner },
+): Promise<number> {
   cache?.forget(hostedZoneId);
   for (let attempt = 1; ; attempt++) {
     const current = await aws.readRecords(hostedZoneId, names);
+    const lease = owner === undefined ? undefined : current.find((record) => normalizeRecordName(record.name) === owner.leaseName);
+    if (owner !== undefined && !mayDelete(lease?.target, owner.owner)) {
+      return -1;
+    }
     const deletions = planDeletion(names, current);
     try {
       await aws.applyChanges(hostedZoneId, deletions, 'Remove replica names');

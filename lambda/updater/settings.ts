@@ -1,5 +1,5 @@
 import type { NoReplicaFallback } from './plan';
-import { NoReplicaFallbackValue, normalizeHostedZoneId, parseRecordNames, UpdaterEnv } from '../../src/private/contract';
+import { NoReplicaFallbackValue, normalizeHostedZoneId, parseRecordNames, stackKey, UpdaterEnv } from '../../src/private/contract';
 
 /** Everything one reconcile needs to know about its replication group and zone. */
 export interface UpdaterSettings {
@@ -8,6 +8,8 @@ export interface UpdaterSettings {
   readonly recordNames: readonly string[];
   readonly ttlSeconds: number;
   readonly noReplicaFallback: NoReplicaFallback;
+  /** The hash of the stack id the construct set (`stackKey`); undefined when the variable is not set. */
+  readonly stack?: string;
 }
 
 /**
@@ -46,5 +48,13 @@ export function readSettings(env: NodeJS.ProcessEnv): UpdaterSettings {
   if (problems.length > 0) {
     throw new Error(`Invalid updater configuration: ${problems.join('; ')}`);
   }
-  return { replicationGroupId, hostedZoneId, recordNames, ttlSeconds, noReplicaFallback: fallbackText as NoReplicaFallback };
+  const stackId = env[UpdaterEnv.STACK_ID]?.trim();
+  return {
+    replicationGroupId,
+    hostedZoneId,
+    recordNames,
+    ttlSeconds,
+    noReplicaFallback: fallbackText as NoReplicaFallback,
+    stack: stackId ? stackKey(stackId) : undefined,
+  };
 }

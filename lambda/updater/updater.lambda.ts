@@ -9,14 +9,16 @@ import { readSettings } from './settings';
 import { verifyNames, VerifyResult } from './verify';
 import {
   hostedZoneIdOfPhysicalId,
+  namesOwner,
   replicaNamesLeaseName,
   replicaNameZone,
   replicaRecordsPhysicalId,
   replicaSlotNames,
+  UpdaterMetrics,
 } from '../../src/private/contract';
 
-const SERVICE_NAME = 'cdk-redis-stable-readers-updater';
-const METRICS_NAMESPACE = 'CdkRedisStableReaders';
+const SERVICE_NAME = UpdaterMetrics.SERVICE;
+const METRICS_NAMESPACE = UpdaterMetrics.NAMESPACE;
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -66,7 +68,7 @@ export async function handler(
   retryDeadline = Date.now() + (context ? context.getRemainingTimeInMillis() - RETRY_DEADLINE_MARGIN_MS : DEFAULT_CALL_BUDGET_MS);
   if (defaultsSetFor !== settings.replicationGroupId) {
     logger.appendPersistentKeys({ replicationGroupId: settings.replicationGroupId });
-    metrics.setDefaultDimensions({ ReplicationGroupId: settings.replicationGroupId });
+    metrics.setDefaultDimensions({ [UpdaterMetrics.GROUP_DIMENSION]: settings.replicationGroupId });
     defaultsSetFor = settings.replicationGroupId;
   }
   const client = aws ??= createUpdaterAws({ deadline: () => retryDeadline });
@@ -89,13 +91,15 @@ export async function handler(
       }
       case 'reconcile': {
         // A notification goes straight to its batch from memory; the schedule always lists, so drift is found.
-        const result = await reconcile(client, settings, { cache: recordCache, startFromCache: request.trigger !== 'schedule' });
+        const result = await reconcile(client, settings, { cache: recordCache, startFromCache: request.trigger !== 'schedule', stack: settings.stack });
         logSummary(request.trigger, result, started, request.reasons);
         return { replicationGroupId: result.replicationGroupId, records: result.records, changes: result.changes };
       }
       case 'custom-resource': {
         const hostedZoneId = request.hostedZoneId ?? settings.hostedZoneId;
         const ownedNames = request.recordNames ?? settings.recordNames;
+        // CloudFormation names the stack and the resource in every event: together, the lease's owner.
+        const owner = namesOwner(request.stackId ?? '', request.logicalResourceId ?? '');
         if (request.requestType === 'Delete') {
           const physicalResourceId = request.physicalResourceId ?? replicaRecordsPhysicalId(hostedZoneId);
           // The lease first, in the same atomic batch: no run can write here afterwards (contract.ts).
@@ -103,8 +107,13 @@ export async function handler(
           const leaseName = replicaNamesLeaseName(ownedNames);
           const names = [...(leaseName ? [leaseName] : []), ...replicaSlotNames(ownedNames)];
           try {
-            const deleted = await deleteRecords(client, hostedZoneId, names, recordCache);
-            logger.info('Replica names deleted', { names, deleted, durationMs: Date.now() - started });
+            const deleted = await deleteRecords(client, hostedZoneId, names, recordCache, leaseName ? { leaseName, owner } : undefined);
+            if (deleted < 0) {
+              // A replacement of this resource (CloudFormation creates it before deleting this one) holds the names.
+              logger.info('Replica names belong to another owner, nothing deleted', { names, leaseName, durationMs: Date.now() - started });
+            } else {
+              logger.info('Replica names deleted', { names, deleted, durationMs: Date.now() - started });
+            }
           } catch (error) {
             if (errorName(error) !== 'NoSuchHostedZone') {
               throw error;
@@ -117,9 +126,19 @@ export async function handler(
         if (request.requestType === 'Update') {
           refuseZoneMove(request.physicalResourceId, hostedZoneId, request.oldRecordNames, ownedNames);
         }
-        // Names the update dropped are deleted; reconcile ignores those of another zone (a rollback's old names).
+        // Names this Update drops keep resolving (reconcile keeps them on live replicas) until the next Update, which
+        // deletes every name beyond the current ones that the previous deployment had already dropped.
+        const namesToDelete = request.requestType === 'Update'
+          ? replicaSlotNames(ownedNames).filter((name) => !ownedNames.includes(name) && !(request.oldRecordNames ?? []).includes(name))
+          : [];
         const ownedSettings = { ...settings, hostedZoneId, recordNames: ownedNames };
-        const result = await reconcile(client, ownedSettings, { namesToDelete: request.oldRecordNames, claimLease: true, cache: recordCache });
+        const result = await reconcile(client, ownedSettings, {
+          namesToDelete,
+          claimant: owner,
+          // A failed Create gets no Delete from the provider framework (cfn-response.ts), so it undoes its own writes.
+          restoreOnFailure: request.requestType === 'Create',
+          cache: recordCache,
+        });
         logSummary(`custom-resource ${request.requestType}`, result, started);
         // A deferred reconcile still succeeds: failing would roll the stack back over a transient group state.
         return { PhysicalResourceId: replicaRecordsPhysicalId(hostedZoneId), Data: result.records };
@@ -176,9 +195,12 @@ function logSummary(trigger: string, result: ReconcileResult, started: number, r
     metrics.addMetric('ReconcileDeferred', MetricUnit.Count, 1);
   }
   if (result.skipped !== undefined) {
-    // Expected after the custom resource's Delete; anywhere else the names are not maintained.
     metrics.addMetric('ReconcileSkipped', MetricUnit.Count, 1);
-    logger.warn('Reconcile skipped', { trigger, reasons, skipped: result.skipped, durationMs: Date.now() - started });
+    if (result.unmanaged === true) {
+      // Nothing follows the group until someone acts: the updater alarm counts this metric.
+      metrics.addMetric(UpdaterMetrics.NAMES_NOT_MANAGED, MetricUnit.Count, 1);
+    }
+    logger.warn('Reconcile skipped', { trigger, reasons, skipped: result.skipped, unmanaged: result.unmanaged === true, durationMs: Date.now() - started });
     return;
   }
   logger.info(result.deferred === undefined ? 'Reconcile complete' : 'Reconcile deferred', {
@@ -189,6 +211,7 @@ function logSummary(trigger: string, result: ReconcileResult, started: number, r
     after: result.records,
     changes: result.changes,
     deleted: result.deleted,
+    retiring: result.retiring,
     servingReplicas: result.servingReplicas,
     attempts: result.attempts,
     durationMs: Date.now() - started,

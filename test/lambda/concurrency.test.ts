@@ -481,6 +481,7 @@ describe('a group that changes while the batch is written', () => {
       servingReplicas: 2,
       deleted: [],
       attempts: 2,
+      retiring: [],
     });
     // Read, read after the seeding, read of round 2, read after its batch (which found the group unchanged).
     expect(elastiCache.commandCalls(DescribeReplicationGroupsCommand)).toHaveLength(4);

@@ -1,6 +1,10 @@
 import {
   hostedZoneIdOfPhysicalId,
   MAX_REPLICA_RECORDS,
+  namesOwner,
+  parseLeaseTarget,
+  replicaNameIndex,
+  stackKey,
   replicaNamesLeaseName,
   replicaNamesLeaseTarget,
   replicaNamesZone,
@@ -87,8 +91,53 @@ describe('the lease', () => {
     expect(replicaNamesZone(['replica1.cache.internal'])).not.toBe(replicaNamesZone(['replica1.orders.cache.internal']));
   });
 
-  test('its value names a version of the names and the owner, under .invalid, which never resolves (RFC 2606)', () => {
+  test('its value names a version of the names and the group, under .invalid, which never resolves (RFC 2606)', () => {
     expect(replicaNamesLeaseTarget('sessions', '0a1b2c3d4e5f')).toBe('0a1b2c3d4e5f.sessions.owner.invalid');
+  });
+
+  test('with an owner: the resource, the stack, the logical id and the stack name, as DNS labels of at most 63 characters', () => {
+    // GIVEN a StackId as CloudFormation sends it: arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
+    const stackId = 'arn:aws:cloudformation:us-east-1:111122223333:stack/My-Stack/5b3a1e40-0000-11ef-0000-0a0000000000';
+    const owner = namesOwner(stackId, `Cache${'X'.repeat(80)}`);
+
+    // WHEN
+    const target = replicaNamesLeaseTarget('sessions', '0a1b2c3d4e5f', owner);
+
+    // THEN it reads back as written, and fits a CNAME value
+    expect(owner).toEqual({ resource: expect.stringMatching(/^[0-9a-f]{12}$/), stack: stackKey(stackId), logicalId: `cache${'x'.repeat(58)}`, stackName: 'my-stack' });
+    expect(target).toBe(`0a1b2c3d4e5f.${owner.resource}.${owner.stack}.${owner.logicalId}.my-stack.sessions.owner.invalid`);
+    expect(parseLeaseTarget(`${target.toUpperCase()}.`)).toEqual({ version: '0a1b2c3d4e5f', replicationGroupId: 'sessions', owner });
+    expect(target.split('.').every((label) => label.length <= 63)).toBe(true);
+  });
+
+  test('another logical id in the same stack is another resource of the same stack', () => {
+    const stackId = 'arn:aws:cloudformation:us-east-1:111122223333:stack/S/1';
+    expect(namesOwner(stackId, 'A').stack).toBe(namesOwner(stackId, 'B').stack);
+    expect(namesOwner(stackId, 'A').resource).not.toBe(namesOwner(stackId, 'B').resource);
+    expect(namesOwner('arn:aws:cloudformation:eu-west-1:111122223333:stack/S/1', 'A').stack).not.toBe(namesOwner(stackId, 'A').stack);
+  });
+
+  test.each([
+    ['sessions.owner.invalid'],
+    ['a.b.c.owner.invalid'],
+    ['0a1b2c3d4e5f.sessions.owner.example'],
+  ])('%s is not a lease value', (target) => {
+    expect(parseLeaseTarget(target)).toBeUndefined();
+  });
+
+  test('an empty stack name or logical id still gives a label', () => {
+    expect(namesOwner('', '')).toMatchObject({ logicalId: 'unknown', stackName: 'unknown' });
+  });
+});
+
+describe('replicaNameIndex', () => {
+  test.each([
+    ['replica3.cache.internal', 3],
+    ['Replica12.Cache.Internal.', 12],
+    ['replica-names-lease.cache.internal', undefined],
+    ['reader.cache.internal', undefined],
+  ])('%s -> %s', (name, index) => {
+    expect(replicaNameIndex(name)).toBe(index);
   });
 });
 

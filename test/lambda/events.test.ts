@@ -7,6 +7,7 @@ import {
   snsEvent,
   updateEvent,
 } from './fixtures/events';
+import { LOGICAL_ID, STACK_ID } from './fixtures/updater-env';
 import { classifyEvent, UpdaterRequest } from '../../lambda/updater/events';
 
 const RG = 'sessions';
@@ -96,6 +97,8 @@ describe('classifyEvent: custom resource events from custom_resources.Provider',
       hostedZoneId: ZONE_ID,
       recordNames: NAMES,
       oldRecordNames: undefined,
+      stackId: STACK_ID,
+      logicalResourceId: LOGICAL_ID,
     });
   });
 
@@ -112,6 +115,8 @@ describe('classifyEvent: custom resource events from custom_resources.Provider',
       hostedZoneId: ZONE_ID,
       recordNames: NAMES,
       oldRecordNames: [...NAMES, 'replica3.cache.internal'],
+      stackId: STACK_ID,
+      logicalResourceId: LOGICAL_ID,
     });
   });
 

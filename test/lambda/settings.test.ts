@@ -1,4 +1,5 @@
 import { readSettings } from '../../lambda/updater/settings';
+import { stackKey } from '../../src/private/contract';
 
 /** The environment the construct sets. */
 const VALID = {
@@ -18,6 +19,13 @@ describe('readSettings', () => {
       ttlSeconds: 30,
       noReplicaFallback: 'keep',
     });
+  });
+
+  test('STACK_ID (the construct sets AWS::StackId) becomes the stack the lease is compared with; without it, none', () => {
+    const stackId = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Stack/5b3a1e40-0000-11ef-0000-0a0000000000';
+    expect(readSettings({ ...VALID, STACK_ID: ` ${stackId} ` }).stack).toBe(stackKey(stackId));
+    expect(readSettings({ ...VALID, STACK_ID: ' ' }).stack).toBeUndefined();
+    expect(readSettings(VALID).stack).toBeUndefined();
   });
 
   test('normalizes what it can: group id case, zone id prefix, names', () => {

@@ -23,7 +23,7 @@ import {
 } from './fixtures/events';
 import { change, cname, FakeHostedZone, FakeRecord, replace } from './fixtures/route53';
 import { changeAccepted, listReply, route53Error, stubRoute53Wire } from './fixtures/route53-wire';
-import { LEASE_NAME, LEASE_TARGET, RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
+import { LEASE_NAME, LEASE_TARGET, OWNER, RG, recordName, recordNames, setUpdaterEnv, TTL, ZONE_ID } from './fixtures/updater-env';
 import { createUpdaterAws } from '../../lambda/updater/aws';
 import { MAX_PLAN_ATTEMPTS, reconcile } from '../../lambda/updater/reconcile';
 import { RecordCache } from '../../lambda/updater/record-cache';
@@ -81,8 +81,10 @@ function given(nodes: FakeNode[], records: FakeRecord[] = [], lease = true): { g
   return { group, zone };
 }
 
-/** A lease value: a 12-digit version of the names the batch leaves, and the group. */
-const NEW_LEASE_TARGET = expect.stringMatching(/^[0-9a-f]{12}\.sessions\.owner\.invalid$/) as unknown as string;
+/** A lease value: a 12-digit version of the names the batch leaves, the fixture stack's custom resource, and the group. */
+const NEW_LEASE_TARGET = expect.stringMatching(
+  new RegExp(`^[0-9a-f]{12}\\.${OWNER.resource}\\.${OWNER.stack}\\.redisupdaterreplicarecords1a2b3c4d\\.stack\\.sessions\\.owner\\.invalid$`),
+) as unknown as string;
 
 /** How every batch renews the lease: the value read is replaced by a new version, so the batch fails if anyone wrote since. */
 function leaseRenewal(liveTarget = LEASE_TARGET): Change[] {
@@ -467,13 +469,15 @@ describe('reading the zone', () => {
     // WHEN
     const result = await handler({});
 
-    // THEN four pages from the lease (Route 53 lists `replica-names-lease` first: `-` sorts before `1`), each
-    // starting where the previous one said, and nothing to change
+    // THEN five pages from the lease (Route 53 lists `replica-names-lease` first: `-` sorts before `1`), each
+    // starting where the previous one said, up to the first record past replica5 (the slots a scale-in may have
+    // left are read too), and nothing to change
     expect(route53.commandCalls(ListResourceRecordSetsCommand).map((call) => call.args[0].input)).toEqual([
       { HostedZoneId: ZONE_ID, StartRecordName: LEASE_NAME },
       { HostedZoneId: ZONE_ID, StartRecordName: 'REPLICA1.Cache.Internal.', StartRecordType: 'CNAME' },
       { HostedZoneId: ZONE_ID, StartRecordName: 'replica1.cache.internal.', StartRecordType: 'TXT' },
       { HostedZoneId: ZONE_ID, StartRecordName: 'Replica2.cache.internal.', StartRecordType: 'CNAME' },
+      { HostedZoneId: ZONE_ID, StartRecordName: 'zz-after.cache.internal.', StartRecordType: 'A' },
     ]);
     expect(route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
     expect(result).toMatchObject({ changes: 0 });
@@ -696,8 +700,8 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
     expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') });
   });
 
-  test('Update scaling in from 3 names to 2 re-points a kept name and deletes replica3 with its live TTL and value, in one batch', async () => {
-    // GIVEN replica 003 was removed; replica3 was written long ago with a 60 s TTL
+  test('Update scaling in from 3 names to 2 re-points a kept name and keeps replica3 on a live replica, following replica1', async () => {
+    // GIVEN replica 003 was removed; replica3 was written long ago with a 60 s TTL, and applications may still use it
     const { zone } = given(
       [{ id: 'sessions-001', role: 'primary' }, { id: 'sessions-002', role: 'replica' }, { id: 'sessions-004', role: 'replica' }],
       [
@@ -714,26 +718,55 @@ describe('CloudFormation custom resource (custom_resources.Provider onEvent)', (
       replicaRecordsProps(ZONE_ID, recordNames(3)),
     ));
 
-    // THEN the DELETE carries the exact live TTL (60, not the configured 30) and value. moto would
-    // accept a stale DELETE; real Route 53 rejects it with InvalidChangeBatch, and so does the fake zone.
+    // THEN the dropped name is not deleted in the deploy that gives applications their new names (nothing orders
+    // the two, and a resolver caches NXDOMAIN): it shares replica1's replica until the next Update. Its DELETE
+    // carries the exact live TTL (60, not 30) and value, as real Route 53 requires.
     expect(changeRequests()).toEqual([changeRequest([
       ...replace(recordName(2), liveOn('sessions-003'), nodeAddress('sessions-004'), TTL),
-      change('DELETE', recordName(3), nodeAddress('sessions-004'), 60),
+      ...replace(recordName(3), liveOn('sessions-004', 60), nodeAddress('sessions-002'), TTL),
     ])]);
-    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-004') });
+    expect(zone.cnames()).toEqual({
+      [recordName(1)]: nodeAddress('sessions-002'),
+      [recordName(2)]: nodeAddress('sessions-004'),
+      [recordName(3)]: nodeAddress('sessions-002'),
+    });
     expect(result).toStrictEqual({
       PhysicalResourceId: PHYSICAL_ID,
       Data: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-004') },
     });
   });
 
-  test('Update scaling in re-reads when another writer changed the dropped name, and deletes its new value', async () => {
-    // GIVEN an invocation still running with the old settings re-points replica3 between our read and our write
+  test('a retired name follows its replica through a failover on the schedule, and the next Update deletes it', async () => {
+    // GIVEN the Update above left replica3 beside replica1 on 002; then 002 is promoted
+    const { zone } = given(AFTER_FAILOVER, [...namesOnReplicas(), cname(recordName(3), nodeAddress('sessions-002'), TTL)]);
+
+    // WHEN the schedule runs
+    const scheduled = await handler(scheduledEvent());
+
+    // THEN replica1 moves off the new primary, and replica3 with it: a dropped name never points at the primary
+    expect(scheduled).toMatchObject({ changes: 2 });
+    expect(zone.cnames()).toEqual({
+      [recordName(1)]: nodeAddress('sessions-001'),
+      [recordName(2)]: nodeAddress('sessions-003'),
+      [recordName(3)]: nodeAddress('sessions-001'),
+    });
+
+    // WHEN the next deployment updates the custom resource (here a TTL change: the names stay 2)
+    await handler(updateEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2)), replicaRecordsProps(ZONE_ID, recordNames(2))));
+
+    // THEN replica3, dropped by the deployment before, is gone
+    expect(zone.get(recordName(3))).toBeUndefined();
+    expect(Object.keys(zone.cnames())).toEqual([recordName(1), recordName(2)]);
+  });
+
+  test('the next Update re-reads when another writer changed the retired name, and deletes its new value', async () => {
+    // GIVEN replica3 was retired by the deployment before; a run still on the old settings re-points it between
+    // our read and our write
     const { zone } = given(AS_CREATED, [...namesOnReplicas(), cname(recordName(3), nodeAddress('sessions-003'), TTL)]);
     zone.beforeNextChange(() => zone.put(cname(recordName(3), nodeAddress('sessions-002'), TTL)));
 
     // WHEN
-    await handler(updateEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2)), replicaRecordsProps(ZONE_ID, recordNames(3))));
+    await handler(updateEvent(PHYSICAL_ID, replicaRecordsProps(ZONE_ID, recordNames(2)), replicaRecordsProps(ZONE_ID, recordNames(2))));
 
     // THEN the first DELETE (stale value) is rejected by Route 53's exact-match rule, the second carries the new value
     expect(changeRequests()).toEqual([
@@ -898,19 +931,19 @@ describe('a transitional group view: no write unless exactly one member is prima
     expect(zone.cnames()).toEqual(after);
   });
 
-  test('a custom resource Update that scales in still succeeds and deletes the dropped name, leaving the kept names as they are', async () => {
-    // GIVEN names 3 -> 2 while two members report primary
+  test('a custom resource Update still succeeds and deletes a name the deployment before dropped, leaving the kept names as they are', async () => {
+    // GIVEN replica3 was retired by the deployment before, while two members report primary
     const { zone } = given(TWO_PRIMARIES, [...namesOnReplicas(), cname(recordName(3), nodeAddress('sessions-001'), TTL)]);
 
     // WHEN
     const result = await handler(updateEvent(
       PHYSICAL_ID,
       replicaRecordsProps(ZONE_ID, recordNames(2)),
-      replicaRecordsProps(ZONE_ID, recordNames(3)),
+      replicaRecordsProps(ZONE_ID, recordNames(2)),
     ));
 
-    // THEN failing would roll the stack back over a transient state. Deleting a name nobody owns does not depend on
-    // roles, and no scheduled run would ever look at replica3 again, so it goes now.
+    // THEN failing would roll the stack back over a transient state. Deleting a name nobody uses any more does not
+    // depend on roles, so it goes now.
     expect(result).toStrictEqual({
       PhysicalResourceId: PHYSICAL_ID,
       Data: { [recordName(1)]: nodeAddress('sessions-002'), [recordName(2)]: nodeAddress('sessions-003') },

@@ -51,7 +51,7 @@ export class NodeConnection {
       return connection;
     } catch (error) {
       connection.close();
-      throw connection.authError ?? explain(error, address);
+      throw connection.authError ?? tlsFailed(error, address) ?? error;
     }
   }
 
@@ -61,13 +61,19 @@ export class NodeConnection {
   role?: RoleReport;
   /** When ROLE was last answered. */
   checkedAt = 0;
+  /** Refused credentials or a certificate that did not verify: retrying cannot help. */
   private authError?: StableRedisError;
 
   private constructor(readonly address: Address, readonly redis: Redis, onEnd: (connection: NodeConnection) => void) {
-    // A failed AUTH arrives as an 'error' event (ioredis then closes the connection); keep it for open() to throw.
+    // A failed AUTH or certificate check arrives as an 'error' event (connect() then rejects with "Connection is
+    // closed."); keep it for open() to throw.
     redis.on('error', (error: Error) => {
       if (error.name === 'ReplyError' && AUTH_REPLY.test(error.message)) {
         this.authError ??= authFailed(error, address);
+      }
+      const tlsError = tlsFailed(error, address);
+      if (tlsError) {
+        this.authError ??= tlsError;
       }
     });
     redis.once('end', () => {
@@ -122,10 +128,10 @@ function authFailed(error: Error, address: Address): StableRedisError {
   return new StableRedisError('AUTH_FAILED', `${address.target} (through ${address.name}) refused the credentials: ${error.message}`, { cause: error });
 }
 
-function explain(error: unknown, address: Address): unknown {
+function tlsFailed(error: unknown, address: Address): StableRedisError | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && TLS_CODES.test(code)) {
     return new StableRedisError('TLS_FAILED', `the certificate of ${address.target} (through ${address.name}) did not verify: ${(error as Error).message}; give the CA in tls.ca if it is not a public one`, { cause: error });
   }
-  return error;
+  return undefined;
 }

@@ -90,6 +90,12 @@ describe('bad input fails at once, with the property and the value', () => {
   });
 });
 
+test('a certificate that does not verify (no CA given) fails at once, with TLS_FAILED', async () => {
+  const { error, ms } = await expectFailure(newReader({ tls: {} }).read((r) => r.get('x')), 'TLS_FAILED');
+  expect(error.message).toMatch(/^the certificate of node-[bc]\.grp\.abc123\.use1\.cache\.test .*did not verify/);
+  expect(ms).toBeLessThan(1_000);
+});
+
 test('50 callers sharing one reader each get their own key\'s value, spread over both replicas', async () => {
   const reader = newReader();
   const gets = async () => Promise.all(lab.nodes.map(async (node) => {
@@ -240,4 +246,63 @@ test('Redis errors pass through unchanged and do not move the reader', async () 
   expect(own).toEqual(new TypeError('the caller\'s own bug'));
   await sleep(2 * INTERVAL_MS);
   expect(events.slice(connects)).toEqual([]);
+});
+
+test('the node a name points at killed and restarted empty: reads move at once, and come home after its full sync', async () => {
+  const reader = newReader();
+  const events = record(reader, ['connect', 'move', 'home', 'retire']);
+  await reader.connect();
+  const load = new Load((key) => reader.read((redis) => readWithRole(redis, key)), LOOPS, KEYS);
+  await sleep(200);
+  const killedAt = Date.now();
+  const readsBefore = load.reads;
+  await lab.nodes[1].kill();
+  await sleep(500);
+  const readsWhileDown = load.reads - readsBefore;
+  await lab.nodes[1].start(lab.nodes[0]);
+  const restartedAt = Date.now();
+  const deadline = Date.now() + 5_000;
+  while (!events.some((e) => e.event === 'home') && Date.now() < deadline) {
+    await sleep(20);
+  }
+  await load.stop();
+  const after = events.filter((e) => e.at >= killedAt);
+  const home = after.find((e) => e.event === 'home');
+  console.log(`restart empty: home ${home ? home.at - restartedAt : '-'} ms after the restart (${restartedAt - killedAt} ms after the kill); ${readsWhileDown} reads in the 500 ms it was down, ${load.reads} in all, ${load.errors.length} errors, ${load.wrong} wrong, `
+    + `max ${load.maxLatency} ms; events ${after.map((e) => e.event).join(',')}`);
+  expect(load.errors).toEqual([]);
+  expect(load.wrong).toBe(0);
+  expect(home?.payload).toEqual({ name: lab.name('replica1'), target: lab.nodes[1].hostname });
+  // One new connection for the whole event: to the restarted node (refused attempts while it was down open none).
+  expect(after.filter((e) => e.event === 'connect').map((e) => (e.payload as { target: string }).target)).toEqual([lab.nodes[1].hostname]);
+});
+
+test('a failover as ElastiCache and the updater do it: promoted node left at once, replica1 moved to the old primary, at most 2 new connections', async () => {
+  const [a, b, c] = lab.nodes;
+  const reader = newReader();
+  const events = record(reader, ['connect', 'move', 'home', 'retire', 'fallback', 'fallback-end', 'role-check']);
+  await reader.connect();
+  const load = new Load((key) => reader.read((redis) => readWithRole(redis, key)), LOOPS, KEYS);
+  await sleep(300);
+  const failoverAt = Date.now();
+  await b.command('REPLICAOF', 'NO', 'ONE');
+  await a.command('REPLICAOF', b.ip, 6379);
+  await c.command('REPLICAOF', b.ip, 6379);
+  await sleep(300); // the notification and the updater's run
+  lab.pointNames({ primary: b, replica1: a });
+  const deadline = Date.now() + 3_000;
+  while (!events.some((e) => e.event === 'home' && (e.payload as { target: string }).target === a.hostname) && Date.now() < deadline) {
+    await sleep(20);
+  }
+  await sleep(300);
+  await load.stop();
+  const after = events.filter((e) => e.at >= failoverAt && e.event !== 'role-check');
+  const connects = after.filter((e) => e.event === 'connect').map((e) => (e.payload as { target: string }).target);
+  const left = load.lastOnPrimaryAt === 0 ? 0 : load.lastOnPrimaryAt - failoverAt;
+  console.log(`failover: reads on a primary until ${left} ms after the promotion; new connections ${connects.length} (${connects.join(', ')}); `
+    + `${load.reads} reads, ${load.errors.length} errors, ${load.wrong} wrong, p99 ${load.percentile(0.99)} ms, max ${load.maxLatency} ms; events ${after.map((e) => e.event).join(',')}`);
+  expect(load.errors).toEqual([]);
+  expect(load.wrong).toBe(0);
+  expect(connects.length).toBeLessThanOrEqual(2);
+  expect(after).toContainEqual(expect.objectContaining({ event: 'home', payload: { name: lab.name('replica1'), target: a.hostname } }));
 });

@@ -1,0 +1,626 @@
+"""The thread-safe flavour over redis-py's blocking client."""
+
+from __future__ import annotations
+
+import collections
+import queue
+import socket
+import ssl
+import threading
+import time
+import weakref
+from typing import Any, Callable, Deque, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+
+import dns.exception
+import dns.resolver
+import redis
+import redis.client
+import redis.connection
+from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadingError, ConnectionError,
+                              ReadOnlyError, RedisError, ResponseError, TimeoutError)
+
+from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, UNSYNCED, DOWN,
+                    ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
+                    call_deadline, classify_role, configure_resolver, is_wrong_password, logger,
+                    lookup_failure_is_bad_input, make_ssl_context, remaining)
+
+T = TypeVar("T")
+
+
+class _Resolver:
+    """Answers from the last-known address and refreshes it in the background, so no read waits for the resolver
+    while a known node is up. Only a name's first lookup, or one made when nothing else is left to try, waits, and
+    then for a short slice of the call's budget."""
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
+        options = directory.options
+        self.resolver = dns.resolver.Resolver(configure=options.nameservers is None)
+        configure_resolver(self.resolver, options.nameservers)
+        self._lock = threading.Lock()
+        self._pending: Set[str] = set()
+        self._queue: "queue.Queue[str]" = queue.Queue()
+        self._thread: Optional[threading.Thread] = None
+
+    def address(self, name: str, block: bool = False) -> Tuple[str, str]:
+        directory = self.directory
+        now = time.monotonic()
+        entry = directory.entry(name)
+        if not entry.validated:
+            self._lookup(name, min(FIRST_RESOLVE_SLICE, remaining(directory.options.timeout)))
+        elif (directory.role_of(entry.address, now) != directory.want
+              and directory.should_resolve(name, now, directory.options.role_check_interval)):
+            # A name whose node is a good one needs no lookup: reading there is right wherever DNS points.
+            if block:
+                self._lookup(name, min(RESOLVE_SLICE, remaining(directory.options.timeout)))
+            else:
+                self._refresh_soon(name)
+        entry = directory.entry(name)
+        if entry.address is None or entry.target is None:
+            raise NoNodeError(f"cannot resolve {name} and no last-known address for it yet")
+        return entry.target, entry.address
+
+    def _lookup(self, name: str, budget: float) -> None:
+        directory = self.directory
+        entry = directory.entry(name)
+        try:
+            if budget <= 0:
+                raise dns.exception.Timeout()
+            answer = self.resolver.resolve(name, "A", search=False, lifetime=budget)
+            target, address = answer_of(answer, name)
+            directory.resolved(name, target, address, time.monotonic())
+        except ConfigurationError as error:
+            if not entry.validated:
+                raise
+            directory.resolver_failed(name, error, time.monotonic())
+        except dns.exception.DNSException as error:
+            bad = lookup_failure_is_bad_input(error, entry, name)
+            if bad is not None:
+                raise bad from None
+            directory.resolver_failed(name, error, time.monotonic())
+
+    def _refresh_soon(self, name: str) -> None:
+        with self._lock:
+            if name in self._pending:
+                return
+            self._pending.add(name)
+            self._queue.put(name)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._refresh, name="redis-stable-readers-dns", daemon=True)
+                self._thread.start()
+
+    def _refresh(self) -> None:
+        while True:
+            with self._lock:
+                if self._queue.empty():
+                    self._thread = None
+                    return
+                name = self._queue.get()
+            try:
+                self._lookup(name, RESOLVE_SLICE)
+            except Exception as error:  # noqa: BLE001 - a background refresh must never die on one name
+                logger.warning("background lookup of %s failed: %s", name, error)
+            finally:
+                with self._lock:
+                    self._pending.discard(name)
+
+
+class StableConnection(redis.connection.Connection):
+    """One pooled connection: it has a home name, and connects to a name's last-known address with TLS verified
+    against that name's CNAME target (not the stable name, which the certificate does not hold)."""
+
+    def __init__(self, *, stable_pool: "StablePool", **kwargs: Any):
+        self.stable_pool = stable_pool
+        super().__init__(**kwargs)
+        self.home: str = stable_pool.directory.assign_home()
+        self.name: Optional[str] = None  # the name it is connected through now
+        self.target: Optional[str] = None
+        self.role: Optional[str] = None
+        self.checked_at = float("-inf")
+        self.voluntary = False  # opened to replace a working connection (moving home), not a lost one
+        self.owed = 0  # replies sent for and not yet read: a connection returned owing one is never reused
+
+    def repr_pieces(self) -> List[Tuple[str, Any]]:
+        return [("home", self.home), ("name", self.name), ("target", self.target), ("host", self.host),
+                ("role", self.role)]
+
+    def connect(self) -> None:
+        if self._sock:
+            return
+        self.stable_pool.open(self)
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port), timeout=self.socket_connect_timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            context = self.stable_pool.ssl_context
+            if context is not None:
+                try:
+                    sock = context.wrap_socket(sock, server_hostname=self.target)
+                except ssl.SSLCertVerificationError as error:
+                    raise ConfigurationError(
+                        f"TLS verification of {self.target} ({self.host}, through {self.name}) failed: "
+                        f"{error.verify_message}; set ssl_ca_certs to your CA's PEM file if it is private") from None
+            sock.settimeout(self.socket_timeout)
+            return sock
+        except BaseException:
+            sock.close()
+            raise
+
+    def connect_to(self, name: str, target: str, address: str, budget: float) -> str:
+        """Connects, authenticates and asks ROLE; returns the node's role or raises."""
+        self.name, self.target, self.host = name, target, address
+        self.socket_connect_timeout = self.socket_timeout = budget
+        try:
+            self._sock = self._connect()
+        except socket.timeout:
+            raise TimeoutError(f"Timeout connecting to {target} ({address}) through {name}") from None
+        except OSError as error:
+            raise ConnectionError(self._error_message(error)) from None
+        try:
+            self.on_connect()
+            self.send_command("ROLE", check_health=False)
+            self.role = classify_role(self.read_response())
+        except BaseException as error:
+            self.disconnect()
+            if is_wrong_password(error):
+                raise AuthenticationError(
+                    f"{target} through {name} refused the username/password ({error}): check password and username"
+                ) from None
+            raise
+        for ref in self._connect_callbacks:  # redis-py's own hook (pub/sub resubscription)
+            callback = ref()
+            if callback:
+                callback(self)
+        return self.role
+
+    def pack_command(self, *args: Any) -> List[bytes]:
+        self.owed += 1
+        return super().pack_command(*args)
+
+    def disconnect(self, *args: Any) -> None:
+        self.owed = 0
+        super().disconnect(*args)
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if self._sock is not None:
+            # The socket gets what is left of the call's budget, so no read outlives it.
+            self._sock.settimeout(max(remaining(self.stable_pool.directory.options.timeout), 0.001))
+        super().send_packed_command(command, check_health)
+
+    def read_response(self, disable_decoding: bool = False) -> Any:
+        try:
+            reply = super().read_response(disable_decoding=disable_decoding)
+        except ResponseError as error:
+            self.owed = max(0, self.owed - 1)
+            if isinstance(error, ReadOnlyError) and self.stable_pool.directory.want == PRIMARY:
+                # A writer's node was demoted: forget this connection so the retry goes to primary.<zone> again.
+                self.stable_pool.directory.saw_role(self.host, REPLICA, time.monotonic())
+                self.disconnect()
+            raise
+        except BusyLoadingError:
+            self.stable_pool.directory.saw_role(self.host, UNSYNCED, time.monotonic())
+            raise
+        self.owed = max(0, self.owed - 1)
+        return reply
+
+
+class _Waiter:
+    __slots__ = ("connection",)
+
+    def __init__(self) -> None:
+        self.connection: Optional[StableConnection] = None
+
+
+class StablePool(redis.ConnectionPool):
+    """Hands each caller its own connection, checks roles, and opens new connections one at a time."""
+
+    def __init__(self, directory: Directory, **connection_kwargs: Any):
+        self.directory = directory
+        options = directory.options
+        self.ssl_context = make_ssl_context(options.ssl_ca_certs) if options.ssl else None
+        self.resolver = _Resolver(directory)
+        self.last_probe_at = float("-inf")
+        super().__init__(connection_class=StableConnection, max_connections=options.max_connections,
+                         username=options.username, password=options.password, port=options.port,
+                         decode_responses=options.decode_responses, **connection_kwargs)
+        self.connection_kwargs["stable_pool"] = weakref.proxy(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<names={self.directory.options.names}, want={self.directory.want}>"
+
+    def reset(self) -> None:
+        super().reset()
+        self._cond = threading.Condition()
+        self._idle: Deque[StableConnection] = collections.deque()
+        self._all: Set[StableConnection] = set()
+        self._opening = False
+        self._waiters: Deque[_Waiter] = collections.deque()
+
+    # checkout and return
+    def get_connection(self, command_name: str, *keys: Any, **options: Any) -> StableConnection:
+        self._checkpid()
+        directory = self.directory
+        end = time.monotonic() + remaining(directory.options.timeout)
+        waited = False
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                raise TimeoutError(f"no connection through {directory.options.names} within the "
+                                   f"{directory.options.timeout} s budget")
+            connection: Optional[StableConnection] = None
+            with self._cond:
+                if self._idle and not self._waiters:
+                    connection = self._idle.popleft()  # oldest first: every connection is used, so checked, in turn
+                elif not self._waiters and self._can_open(now):
+                    self._opening = True
+                else:
+                    # Single flight: wait in line for a connection another caller releases, or for our turn to open.
+                    if not waited:
+                        waited = True
+                        directory.count("waits")
+                    waiter = _Waiter()
+                    self._waiters.append(waiter)
+                    try:
+                        while waiter.connection is None:
+                            now = time.monotonic()
+                            if now >= end or (self._waiters[0] is waiter and self._can_open(now)):
+                                break
+                            wait = end - now
+                            if not directory.may_open(now):
+                                wait = min(wait, directory.event_ends_in(now) + 0.001)
+                            self._cond.wait(wait)
+                    finally:
+                        if waiter in self._waiters:
+                            self._waiters.remove(waiter)
+                    connection = waiter.connection
+                    if connection is None:
+                        if now >= end or not self._can_open(now):
+                            continue
+                        self._opening = True
+            if connection is None:
+                return self._open_new()
+            usable = self._fit(connection, now)
+            if usable is not None:
+                return usable
+
+    def _can_open(self, now: float) -> bool:
+        return not self._opening and len(self._all) < self.max_connections and self.directory.may_open(now)
+
+    def _open_new(self) -> StableConnection:
+        connection = StableConnection(**self.connection_kwargs)
+        try:
+            connection.connect()
+        finally:
+            with self._cond:
+                self._opening = False
+                if connection._sock is not None:
+                    self._all.add(connection)
+                self._cond.notify_all()
+        return connection
+
+    def release(self, connection: StableConnection) -> None:  # type: ignore[override]
+        with self._cond:
+            if connection not in self._all:
+                connection.disconnect()
+                return
+            if connection._sock is None:  # it failed while in use
+                self._retire_locked(connection, "it failed", event=True)
+            elif connection.owed:  # its caller stopped before reading every reply: never hand those to another
+                self._retire_locked(connection, f"{connection.owed} replies were left unread", event=False)
+            elif self._waiters:  # first come, first served: a caller that just released must not overtake them
+                self._waiters.popleft().connection = connection
+            else:
+                self._idle.append(connection)
+            self._cond.notify_all()
+
+    def disconnect(self, inuse_connections: bool = True) -> None:
+        with self._cond:
+            for connection in list(self._all):
+                if inuse_connections or connection in self._idle:
+                    connection.disconnect()
+                    self._all.discard(connection)
+            self._idle = collections.deque(c for c in self._idle if c in self._all)
+            self._cond.notify_all()
+
+    def make_connection(self) -> StableConnection:
+        return StableConnection(**self.connection_kwargs)
+
+    def _retire(self, connection: StableConnection, why: str, event: bool) -> None:
+        with self._cond:
+            self._retire_locked(connection, why, event)
+            self._cond.notify_all()
+
+    def _retire_locked(self, connection: StableConnection, why: str, event: bool) -> None:
+        connection.disconnect()
+        self._all.discard(connection)
+        self.directory.count("connections_retired")
+        if event:
+            self.directory.event(time.monotonic())
+        logger.info("retired a connection to %s (%s, home %s): %s", connection.name, connection.host,
+                    connection.home, why)
+
+    # role checks
+    def _fit(self, connection: StableConnection, now: float) -> Optional[StableConnection]:
+        """The connection to use (this one, or its replacement on a better node), or None if it was retired."""
+        directory = self.directory
+        want = directory.want
+        if connection._sock is None:
+            self._retire(connection, "it was closed", event=True)
+            return None
+        seen = directory.role_seen_since(connection.host, connection.checked_at)
+        if seen is not None and seen != want and not (seen == PRIMARY and connection.role == PRIMARY):
+            self._retire(connection, f"another connection found its node {seen}", event=True)
+            return None
+        try:
+            if connection.can_read(0):
+                self._retire(connection, "it had unexpected data", event=True)
+                return None
+        except (ConnectionError, OSError):
+            self._retire(connection, "the server closed it", event=True)
+            return None
+        if now - connection.checked_at < directory.options.role_check_interval:
+            return connection
+        try:
+            connection.send_command("ROLE", check_health=False)
+            role = classify_role(connection.read_response())
+        except (RedisError, OSError) as error:
+            self._retire(connection, f"ROLE failed: {error}", event=True)
+            return None
+        directory.count("role_checks")
+        now = time.monotonic()
+        was, connection.checked_at, connection.role = connection.role, now, role
+        directory.saw_role(connection.host, role, now)
+        on_fallback = want == REPLICA and was == PRIMARY and role == PRIMARY  # opened on the primary: no replica then
+        if role != want and not on_fallback:
+            self._retire(connection, f"its node is {role}", event=True)
+            return None
+        if self._should_go_home(connection, now):
+            replacement = self._open_replacement(connection)
+            if replacement is not None:
+                self._retire(connection, f"replaced by a connection on {replacement.name}", event=False)
+                return replacement
+        return connection
+
+    def _should_go_home(self, connection: StableConnection, now: float) -> bool:
+        """An away connection (on another name, or on the primary) goes back when a better node looks reachable:
+        at once if that node is known to be a good replica, else as one probe per interval per reader."""
+        directory = self.directory
+        if connection.name == connection.home and connection.role == directory.want:
+            return False
+        try:
+            self.resolver.address(connection.home)  # refreshed in the background, at most once per interval
+        except RedisError:
+            pass
+        first, _ = directory.candidates(connection.home, now)
+        if not first or (first[0] != connection.home and connection.role == directory.want):
+            return False
+        if self._opening:
+            connection.checked_at = float("-inf")  # another open is under way: look again at the next checkout
+            return False
+        if directory.role_of(directory.entry(first[0]).address, now) == directory.want:
+            return True
+        if now - self.last_probe_at >= directory.options.role_check_interval:
+            self.last_probe_at = now
+            return True
+        return False
+
+    def _open_replacement(self, connection: StableConnection) -> Optional[StableConnection]:
+        """Make before break: a connection with the same home on a better node, or None (the old one stays)."""
+        with self._cond:
+            if self._opening:
+                return None
+            self._opening = True
+        replacement = StableConnection(**self.connection_kwargs)
+        replacement.home, replacement.voluntary = connection.home, True
+        fits = False
+        try:
+            replacement.connect()
+            fits = replacement.role == self.directory.want and (
+                replacement.name == replacement.home or connection.role != self.directory.want)
+        except RedisError as error:
+            logger.info("could not move a connection back home to %s: %s", connection.home, error)
+        finally:
+            with self._cond:
+                self._opening = False
+                if fits:
+                    self._all.add(replacement)
+                self._cond.notify_all()
+        if not fits:
+            replacement.disconnect()
+            return None
+        return replacement
+
+    def open(self, connection: StableConnection) -> None:
+        """Connects `connection` to its home name if that node fits, else another name's, else (reader) the primary."""
+        directory = self.directory
+        options = directory.options
+        if not connection.voluntary:  # moving home replaces a connection; it adds none
+            directory.opening(time.monotonic())
+        first, fallback = directory.candidates(connection.home, time.monotonic())
+        if not first and not fallback:  # nothing known fits: now the resolver is worth waiting for
+            for name in options.names:
+                try:
+                    self.resolver.address(name, block=True)
+                except NoNodeError:
+                    pass
+        first, _ = directory.candidates(connection.home, time.monotonic())
+        for index, name in enumerate(first):
+            role = self._attempt(connection, name, allow={directory.want, PRIMARY} if index == len(first) - 1
+                                 and directory.want == REPLICA else {directory.want})
+            if role is not None:
+                return
+        if directory.want == REPLICA:
+            _, fallback = directory.candidates(connection.home, time.monotonic())  # what the first pass learned
+            for name in fallback:
+                if self._attempt(connection, name, allow={PRIMARY}) is not None:
+                    return
+        raise NoNodeError(f"no {directory.want} reachable through {options.names} "
+                          f"(last known: {[directory.entry(n).address for n in options.names]})")
+
+    def _attempt(self, connection: StableConnection, name: str, allow: Set[str]) -> Optional[str]:
+        directory = self.directory
+        left = remaining(directory.options.timeout)
+        if left <= 0:
+            return None
+        try:
+            target, address = self.resolver.address(name)
+        except NoNodeError as error:
+            logger.warning("%s", error)
+            return None
+        known = directory.role_of(address, time.monotonic())
+        if known is not None and known not in allow:
+            return None
+        budget = min(CONNECT_SLICE, max(remaining(directory.options.timeout), 0.001))
+        try:
+            role = connection.connect_to(name, target, address, budget)
+        except (AuthenticationError, AuthorizationError, ConfigurationError):
+            raise
+        except (ConnectionError, TimeoutError, OSError) as error:
+            directory.saw_role(address, DOWN, time.monotonic())
+            logger.warning("could not connect to %s (%s) through %s: %s", target, address, name, error)
+            return None
+        now = time.monotonic()
+        directory.count("connections_opened")
+        directory.count("role_checks")
+        directory.saw_role(address, role, now)
+        if role not in allow:
+            connection.disconnect()
+            return None
+        connection.checked_at = now
+        connection.socket_timeout = directory.options.timeout
+        if role != directory.want:
+            directory.count("fallbacks")
+            logger.warning("no replica found through %s: reading from the primary %s through %s for now",
+                           directory.options.names, target, name)
+        elif name != connection.home:
+            directory.count("moves")
+            logger.info("connection with home %s opened on %s (%s) instead", connection.home, name, target)
+        else:
+            logger.debug("connection opened on %s (%s, %s)", name, target, address)
+        return role
+
+
+def _retryable(error: BaseException, want: str) -> bool:
+    if isinstance(error, (AuthenticationError, AuthorizationError)):
+        return False
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return True
+    return want == PRIMARY and isinstance(error, ReadOnlyError)
+
+
+class _Stable:
+    _want = REPLICA
+
+    def __init__(self, names: Union[str, Sequence[str]], *, username: Optional[str] = None,
+                 password: Optional[str] = None, port: int = 6379, ssl: bool = True,
+                 ssl_ca_certs: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
+                 role_check_interval: float = 1.0,
+                 nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]] = None,
+                 max_connections: Optional[int] = None, decode_responses: bool = False):
+        self._options: Options = build_options(
+            names, username=username, password=password, port=port, ssl=ssl, ssl_ca_certs=ssl_ca_certs,
+            timeout=timeout, role_check_interval=role_check_interval, nameservers=nameservers,
+            max_connections=max_connections, decode_responses=decode_responses, what=type(self).__name__)
+        self._directory = Directory(self._options, self._want)
+        self._pool = StablePool(self._directory)
+        self._client = _Client(self, self._pool)
+
+    def client(self) -> redis.Redis:
+        """A redis.Redis on this object's pool: share it across threads."""
+        return self._client
+
+    @property
+    def stats(self) -> Stats:
+        """A snapshot of the counters."""
+        return self._directory.stats()
+
+    @property
+    def pool(self) -> StablePool:
+        return self._pool
+
+    def close(self) -> None:
+        """Closes every connection; a later call opens new ones."""
+        self._pool.disconnect()
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(self, attempt: Callable[[], T], retry: bool = True) -> T:
+        outer = call_deadline.get()
+        deadline = outer if outer is not None else time.monotonic() + self._options.timeout
+        token = call_deadline.set(deadline) if outer is None else None
+        try:
+            failures = 0
+            while True:
+                try:
+                    return attempt()
+                except RedisError as error:
+                    left = deadline - time.monotonic()
+                    if not retry or not _retryable(error, self._want) or left <= 0:
+                        raise
+                    failures += 1
+                    self._directory.count("retries")
+                    logger.debug("retrying after %r (%.3f s of the budget left)", error, left)
+                    # The first retry goes at once (another connection or node is likely fine); then back off.
+                    pause = 0.0 if failures == 1 else min(0.025 * 2 ** failures, 0.5, left)
+                    if pause:
+                        time.sleep(pause)
+        finally:
+            if token is not None:
+                call_deadline.reset(token)
+
+
+class _Client(redis.Redis):
+    def __init__(self, owner: _Stable, pool: StablePool):
+        super().__init__(connection_pool=pool)
+        self._owner = owner
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        run = super().execute_command
+        return self._owner._call(lambda: run(*args, **options))
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> "redis.client.Pipeline":
+        return _Pipeline(self._owner, self.connection_pool, self.response_callbacks, transaction, shard_hint)
+
+
+class _Pipeline(redis.client.Pipeline):
+    """A pipeline runs on one connection, so its replies come from one node; it is retried as a whole."""
+
+    def __init__(self, owner: _Stable, *args: Any):
+        super().__init__(*args)
+        self._owner = owner
+
+    def execute(self, raise_on_error: bool = True) -> List[Any]:
+        stack = list(self.command_stack)
+        watching = self.watching
+
+        def attempt() -> List[Any]:
+            self.command_stack = list(stack)
+            return super(_Pipeline, self).execute(raise_on_error)
+        return self._owner._call(attempt, retry=not watching)
+
+
+class StableReader(_Stable):
+    """Reads through the replica names: each pooled connection stays on a replica in sync, goes back to its home
+    name when it can, and reads from the primary only while no replica is reachable.
+
+    `names`: the stable replica names (CNAMEs). See the package README for every option.
+    """
+
+    _want = REPLICA
+
+
+class StableWriter(_Stable):
+    """Writes through primary.<zone>: each connection confirms ROLE master; READONLY, LOADING and connection errors
+    are retried within the budget (so a retried write may apply twice)."""
+
+    _want = PRIMARY
+
+    def __init__(self, name: str, **options: Any):
+        if not isinstance(name, str):
+            raise ConfigurationError(f"StableWriter: name must be one DNS name (primary.<zone>), received {name!r}")
+        super().__init__([name], **options)

@@ -1,0 +1,612 @@
+"""The asyncio flavour over redis.asyncio: the same behaviour and options as the package's sync classes.
+
+    from redis_stable_readers.asyncio import StableReader, StableWriter
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import ssl
+import time
+import weakref
+from typing import Any, Awaitable, Callable, Deque, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+
+import dns.asyncresolver
+import dns.exception
+import redis.asyncio
+import redis.asyncio.client
+import redis.asyncio.connection
+from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadingError, ConnectionError,
+                              ReadOnlyError, RedisError, ResponseError, TimeoutError)
+
+from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, DOWN, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, UNSYNCED,
+                    ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
+                    call_deadline, classify_role, configure_resolver, is_wrong_password, logger,
+                    lookup_failure_is_bad_input, make_ssl_context, remaining)
+
+__all__ = ["StableReader", "StableWriter"]
+
+T = TypeVar("T")
+
+
+class _Resolver:
+    """Answers from the last-known address and refreshes it in a background task, so no read waits for the resolver
+    while a known node is up. Only a name's first lookup, or one made when nothing else is left to try, waits, and
+    then for a short slice of the call's budget."""
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
+        options = directory.options
+        self.resolver = dns.asyncresolver.Resolver(configure=options.nameservers is None)
+        configure_resolver(self.resolver, options.nameservers)
+        self._pending: Set[str] = set()
+        self._tasks: Set["asyncio.Task[None]"] = set()
+
+    async def address(self, name: str, block: bool = False) -> Tuple[str, str]:
+        directory = self.directory
+        now = time.monotonic()
+        entry = directory.entry(name)
+        if not entry.validated:
+            await self._lookup(name, min(FIRST_RESOLVE_SLICE, remaining(directory.options.timeout)))
+        elif (directory.role_of(entry.address, now) != directory.want
+              and directory.should_resolve(name, now, directory.options.role_check_interval)):
+            if block:
+                await self._lookup(name, min(RESOLVE_SLICE, remaining(directory.options.timeout)))
+            elif name not in self._pending:
+                self._pending.add(name)
+                task = asyncio.ensure_future(self._refresh(name))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        entry = directory.entry(name)
+        if entry.address is None or entry.target is None:
+            raise NoNodeError(f"cannot resolve {name} and no last-known address for it yet")
+        return entry.target, entry.address
+
+    async def _refresh(self, name: str) -> None:
+        try:
+            await self._lookup(name, RESOLVE_SLICE)
+        except Exception as error:  # noqa: BLE001 - a background refresh must never die on one name
+            logger.warning("background lookup of %s failed: %s", name, error)
+        finally:
+            self._pending.discard(name)
+
+    async def _lookup(self, name: str, budget: float) -> None:
+        directory = self.directory
+        entry = directory.entry(name)
+        try:
+            if budget <= 0:
+                raise dns.exception.Timeout()
+            answer = await self.resolver.resolve(name, "A", search=False, lifetime=budget)
+            target, address = answer_of(answer, name)
+            directory.resolved(name, target, address, time.monotonic())
+        except ConfigurationError as error:
+            if not entry.validated:
+                raise
+            directory.resolver_failed(name, error, time.monotonic())
+        except dns.exception.DNSException as error:
+            bad = lookup_failure_is_bad_input(error, entry, name)
+            if bad is not None:
+                raise bad from None
+            directory.resolver_failed(name, error, time.monotonic())
+
+    def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+class StableConnection(redis.asyncio.connection.Connection):
+    """One pooled connection with a home name; TLS is verified against the name's CNAME target."""
+
+    def __init__(self, *, stable_pool: "StablePool", **kwargs: Any):
+        self.stable_pool = stable_pool
+        self.owed = 0  # replies sent for and not yet read: a connection returned owing one is never reused
+        super().__init__(**kwargs)
+        self.home: str = stable_pool.directory.assign_home()
+        self.name: Optional[str] = None
+        self.target: Optional[str] = None
+        self.role: Optional[str] = None
+        self.checked_at = float("-inf")
+        self.voluntary = False  # opened to replace a working connection (moving home), not a lost one
+
+    def repr_pieces(self) -> List[Tuple[str, Any]]:
+        return [("home", self.home), ("name", self.name), ("target", self.target), ("host", self.host),
+                ("role", self.role)]
+
+    async def connect(self) -> None:
+        if self.is_connected:
+            return
+        await self.stable_pool.open(self)
+
+    async def _connect(self) -> None:
+        context = self.stable_pool.ssl_context
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(
+                host=self.host, port=self.port, ssl=context,
+                server_hostname=self.target if context is not None else None), self.socket_connect_timeout)
+        except ssl.SSLCertVerificationError as error:
+            raise ConfigurationError(
+                f"TLS verification of {self.target} ({self.host}, through {self.name}) failed: "
+                f"{error.verify_message}; set ssl_ca_certs to your CA's PEM file if it is private") from None
+        sock = writer.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._reader, self._writer = reader, writer
+
+    async def connect_to(self, name: str, target: str, address: str, budget: float) -> str:
+        self.name, self.target, self.host = name, target, address
+        self.socket_connect_timeout = self.socket_timeout = budget
+        try:
+            await self._connect()
+        except (socket.timeout, asyncio.TimeoutError):
+            raise TimeoutError(f"Timeout connecting to {target} ({address}) through {name}") from None
+        except OSError as error:
+            raise ConnectionError(self._error_message(error)) from None
+        try:
+            await self.on_connect()
+            await self.send_command("ROLE", check_health=False)
+            self.role = classify_role(await self.read_response())
+        except BaseException as error:
+            await self.disconnect()
+            if is_wrong_password(error):
+                raise AuthenticationError(
+                    f"{target} through {name} refused the username/password ({error}): check password and username"
+                ) from None
+            raise
+        for ref in self._connect_callbacks:  # redis-py's own hook (pub/sub resubscription)
+            callback = ref()
+            if callback:
+                result = callback(self)
+                if asyncio.iscoroutine(result):
+                    await result
+        return self.role
+
+    def pack_command(self, *args: Any) -> List[bytes]:
+        self.owed += 1
+        return super().pack_command(*args)
+
+    async def disconnect(self) -> None:
+        self.owed = 0
+        await super().disconnect()
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        # Reads get what is left of the call's budget, so none outlives it.
+        self.socket_timeout = max(remaining(self.stable_pool.directory.options.timeout), 0.001)
+        await super().send_packed_command(command, check_health)
+
+    async def read_response(self, disable_decoding: bool = False) -> Any:
+        try:
+            reply = await super().read_response(disable_decoding=disable_decoding)
+        except ResponseError as error:
+            self.owed = max(0, self.owed - 1)
+            if isinstance(error, ReadOnlyError) and self.stable_pool.directory.want == PRIMARY:
+                self.stable_pool.directory.saw_role(self.host, REPLICA, time.monotonic())
+                await self.disconnect()
+            raise
+        except BusyLoadingError:
+            self.stable_pool.directory.saw_role(self.host, UNSYNCED, time.monotonic())
+            raise
+        self.owed = max(0, self.owed - 1)
+        return reply
+
+
+class _Waiter:
+    __slots__ = ("connection",)
+
+    def __init__(self) -> None:
+        self.connection: Optional[StableConnection] = None
+
+
+class StablePool(redis.asyncio.ConnectionPool):
+    """Hands each task its own connection, checks roles, and opens new connections one at a time."""
+
+    def __init__(self, directory: Directory, **connection_kwargs: Any):
+        self.directory = directory
+        options = directory.options
+        self.ssl_context = make_ssl_context(options.ssl_ca_certs) if options.ssl else None
+        self.resolver = _Resolver(directory)
+        self.last_probe_at = float("-inf")
+        super().__init__(connection_class=StableConnection, max_connections=options.max_connections,
+                         username=options.username, password=options.password, port=options.port,
+                         decode_responses=options.decode_responses, **connection_kwargs)
+        self.connection_kwargs["stable_pool"] = weakref.proxy(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<names={self.directory.options.names}, want={self.directory.want}>"
+
+    def reset(self) -> None:
+        super().reset()
+        self._cond_obj: Optional[asyncio.Condition] = None  # made in the loop that uses it (Python 3.9)
+        self._idle: Deque[StableConnection] = collections.deque()
+        self._all: Set[StableConnection] = set()
+        self._opening = False
+        self._waiters: Deque[_Waiter] = collections.deque()
+
+    @property
+    def _cond(self) -> asyncio.Condition:
+        if self._cond_obj is None:
+            self._cond_obj = asyncio.Condition()
+        return self._cond_obj
+
+    async def get_connection(self, command_name: str, *keys: Any, **options: Any) -> StableConnection:
+        self._checkpid()
+        directory = self.directory
+        end = time.monotonic() + remaining(directory.options.timeout)
+        waited = False
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                raise TimeoutError(f"no connection through {directory.options.names} within the "
+                                   f"{directory.options.timeout} s budget")
+            connection: Optional[StableConnection] = None
+            if self._idle and not self._waiters:
+                connection = self._idle.popleft()  # oldest first: every connection is used, so checked, in turn
+            elif not self._waiters and self._can_open(now):
+                self._opening = True
+            else:
+                # Single flight: wait in line for a connection another task releases, or for our turn to open.
+                if not waited:
+                    waited = True
+                    directory.count("waits")
+                waiter = _Waiter()
+                self._waiters.append(waiter)
+                cond = self._cond
+                try:
+                    async with cond:
+                        while waiter.connection is None:
+                            now = time.monotonic()
+                            if now >= end or (self._waiters[0] is waiter and self._can_open(now)):
+                                break
+                            wait = end - now
+                            if not directory.may_open(now):
+                                wait = min(wait, directory.event_ends_in(now) + 0.001)
+                            try:
+                                await asyncio.wait_for(cond.wait(), wait)
+                            except asyncio.TimeoutError:
+                                pass
+                except BaseException:
+                    if waiter.connection is not None:  # cancelled after a connection was handed over: pass it on
+                        self._idle.append(waiter.connection)
+                    raise
+                finally:
+                    if waiter in self._waiters:
+                        self._waiters.remove(waiter)
+                connection = waiter.connection
+                if connection is None:
+                    if now >= end or not self._can_open(now):
+                        continue
+                    self._opening = True
+            if connection is None:
+                return await self._open_new()
+            usable = await self._fit(connection, now)
+            if usable is not None:
+                return usable
+
+    def _can_open(self, now: float) -> bool:
+        return not self._opening and len(self._all) < self.max_connections and self.directory.may_open(now)
+
+    async def _notify(self) -> None:
+        cond = self._cond
+        async with cond:
+            cond.notify_all()
+
+    async def _open_new(self) -> StableConnection:
+        connection = StableConnection(**self.connection_kwargs)
+        try:
+            await connection.connect()
+        finally:
+            self._opening = False
+            if connection.is_connected:
+                self._all.add(connection)
+            await self._notify()
+        return connection
+
+    async def release(self, connection: StableConnection) -> None:  # type: ignore[override]
+        if connection not in self._all:
+            await connection.disconnect()
+            return
+        if not connection.is_connected:
+            await self._retire(connection, "it failed", event=True)
+        elif connection.owed:  # its task stopped (cancelled) before reading every reply
+            await self._retire(connection, f"{connection.owed} replies were left unread", event=False)
+        elif self._waiters:  # first come, first served: a task that just released must not overtake them
+            self._waiters.popleft().connection = connection
+            await self._notify()
+        else:
+            self._idle.append(connection)
+            await self._notify()
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        closing = [c for c in self._all if inuse_connections or c in self._idle]
+        for connection in closing:
+            self._all.discard(connection)
+        self._idle = collections.deque(c for c in self._idle if c in self._all)
+        await asyncio.gather(*(c.disconnect() for c in closing), return_exceptions=True)
+
+    def make_connection(self) -> StableConnection:
+        return StableConnection(**self.connection_kwargs)
+
+    async def _retire(self, connection: StableConnection, why: str, event: bool) -> None:
+        self._all.discard(connection)
+        self.directory.count("connections_retired")
+        if event:
+            self.directory.event(time.monotonic())
+        logger.info("retired a connection to %s (%s, home %s): %s", connection.name, connection.host,
+                    connection.home, why)
+        try:
+            await connection.disconnect()
+        finally:
+            await self._notify()
+
+    async def _fit(self, connection: StableConnection, now: float) -> Optional[StableConnection]:
+        """The connection to use (this one, or its replacement on a better node), or None if it was retired."""
+        directory = self.directory
+        want = directory.want
+        if not connection.is_connected:
+            await self._retire(connection, "it was closed", event=True)
+            return None
+        seen = directory.role_seen_since(connection.host, connection.checked_at)
+        if seen is not None and seen != want and not (seen == PRIMARY and connection.role == PRIMARY):
+            await self._retire(connection, f"another connection found its node {seen}", event=True)
+            return None
+        try:
+            if await connection.can_read(0):
+                await self._retire(connection, "it had unexpected data or was closed", event=True)
+                return None
+        except (ConnectionError, OSError):
+            await self._retire(connection, "the server closed it", event=True)
+            return None
+        if now - connection.checked_at < directory.options.role_check_interval:
+            return connection
+        try:
+            await connection.send_command("ROLE", check_health=False)
+            role = classify_role(await connection.read_response())
+        except (RedisError, OSError) as error:
+            await self._retire(connection, f"ROLE failed: {error}", event=True)
+            return None
+        directory.count("role_checks")
+        now = time.monotonic()
+        was, connection.checked_at, connection.role = connection.role, now, role
+        directory.saw_role(connection.host, role, now)
+        on_fallback = want == REPLICA and was == PRIMARY and role == PRIMARY  # opened on the primary: no replica then
+        if role != want and not on_fallback:
+            await self._retire(connection, f"its node is {role}", event=True)
+            return None
+        if await self._should_go_home(connection, now):
+            replacement = await self._open_replacement(connection)
+            if replacement is not None:
+                await self._retire(connection, f"replaced by a connection on {replacement.name}", event=False)
+                return replacement
+        return connection
+
+    async def _should_go_home(self, connection: StableConnection, now: float) -> bool:
+        """An away connection (on another name, or on the primary) goes back when a better node looks reachable:
+        at once if that node is known to be a good replica, else as one probe per interval per reader."""
+        directory = self.directory
+        if connection.name == connection.home and connection.role == directory.want:
+            return False
+        try:
+            await self.resolver.address(connection.home)  # refreshed in the background, at most once per interval
+        except RedisError:
+            pass
+        first, _ = directory.candidates(connection.home, now)
+        if not first or (first[0] != connection.home and connection.role == directory.want):
+            return False
+        if self._opening:
+            connection.checked_at = float("-inf")  # another open is under way: look again at the next checkout
+            return False
+        if directory.role_of(directory.entry(first[0]).address, now) == directory.want:
+            return True
+        if now - self.last_probe_at >= directory.options.role_check_interval:
+            self.last_probe_at = now
+            return True
+        return False
+
+    async def _open_replacement(self, connection: StableConnection) -> Optional[StableConnection]:
+        """Make before break: a connection with the same home on a better node, or None (the old one stays)."""
+        if self._opening:
+            return None
+        self._opening = True
+        replacement = StableConnection(**self.connection_kwargs)
+        replacement.home, replacement.voluntary = connection.home, True
+        fits = False
+        try:
+            await replacement.connect()
+            fits = replacement.role == self.directory.want and (
+                replacement.name == replacement.home or connection.role != self.directory.want)
+        except RedisError as error:
+            logger.info("could not move a connection back home to %s: %s", connection.home, error)
+        finally:
+            self._opening = False
+            if fits:
+                self._all.add(replacement)
+            await self._notify()
+        if not fits:
+            await replacement.disconnect()
+            return None
+        return replacement
+
+    async def open(self, connection: StableConnection) -> None:
+        directory = self.directory
+        options = directory.options
+        if not connection.voluntary:  # moving home replaces a connection; it adds none
+            directory.opening(time.monotonic())
+        first, fallback = directory.candidates(connection.home, time.monotonic())
+        if not first and not fallback:  # nothing known fits: now the resolver is worth waiting for
+            for name in options.names:
+                try:
+                    await self.resolver.address(name, block=True)
+                except NoNodeError:
+                    pass
+        first, _ = directory.candidates(connection.home, time.monotonic())
+        for index, name in enumerate(first):
+            last = index == len(first) - 1
+            allow = {directory.want, PRIMARY} if last and directory.want == REPLICA else {directory.want}
+            if await self._attempt(connection, name, allow) is not None:
+                return
+        if directory.want == REPLICA:
+            _, fallback = directory.candidates(connection.home, time.monotonic())
+            for name in fallback:
+                if await self._attempt(connection, name, {PRIMARY}) is not None:
+                    return
+        raise NoNodeError(f"no {directory.want} reachable through {options.names} "
+                          f"(last known: {[directory.entry(n).address for n in options.names]})")
+
+    async def _attempt(self, connection: StableConnection, name: str, allow: Set[str]) -> Optional[str]:
+        directory = self.directory
+        if remaining(directory.options.timeout) <= 0:
+            return None
+        try:
+            target, address = await self.resolver.address(name)
+        except NoNodeError as error:
+            logger.warning("%s", error)
+            return None
+        known = directory.role_of(address, time.monotonic())
+        if known is not None and known not in allow:
+            return None
+        budget = min(CONNECT_SLICE, max(remaining(directory.options.timeout), 0.001))
+        try:
+            role = await connection.connect_to(name, target, address, budget)
+        except (AuthenticationError, AuthorizationError, ConfigurationError):
+            raise
+        except (ConnectionError, TimeoutError, OSError) as error:
+            directory.saw_role(address, DOWN, time.monotonic())
+            logger.warning("could not connect to %s (%s) through %s: %s", target, address, name, error)
+            return None
+        now = time.monotonic()
+        directory.count("connections_opened")
+        directory.count("role_checks")
+        directory.saw_role(address, role, now)
+        if role not in allow:
+            await connection.disconnect()
+            return None
+        connection.checked_at = now
+        connection.socket_connect_timeout = CONNECT_SLICE  # also bounds closing the connection
+        if role != directory.want:
+            directory.count("fallbacks")
+            logger.warning("no replica found through %s: reading from the primary %s through %s for now",
+                           directory.options.names, target, name)
+        elif name != connection.home:
+            directory.count("moves")
+            logger.info("connection with home %s opened on %s (%s) instead", connection.home, name, target)
+        else:
+            logger.debug("connection opened on %s (%s, %s)", name, target, address)
+        return role
+
+
+def _retryable(error: BaseException, want: str) -> bool:
+    if isinstance(error, (AuthenticationError, AuthorizationError)):
+        return False
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return True
+    return want == PRIMARY and isinstance(error, ReadOnlyError)
+
+
+class _Stable:
+    _want = REPLICA
+
+    def __init__(self, names: Union[str, Sequence[str]], *, username: Optional[str] = None,
+                 password: Optional[str] = None, port: int = 6379, ssl: bool = True,
+                 ssl_ca_certs: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
+                 role_check_interval: float = 1.0,
+                 nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]] = None,
+                 max_connections: Optional[int] = None, decode_responses: bool = False):
+        self._options: Options = build_options(
+            names, username=username, password=password, port=port, ssl=ssl, ssl_ca_certs=ssl_ca_certs,
+            timeout=timeout, role_check_interval=role_check_interval, nameservers=nameservers,
+            max_connections=max_connections, decode_responses=decode_responses, what=type(self).__name__)
+        self._directory = Directory(self._options, self._want)
+        self._pool = StablePool(self._directory)
+        self._client = _Client(self, self._pool)
+
+    def client(self) -> redis.asyncio.Redis:
+        """A redis.asyncio.Redis on this object's pool: share it across tasks."""
+        return self._client
+
+    @property
+    def stats(self) -> Stats:
+        return self._directory.stats()
+
+    @property
+    def pool(self) -> StablePool:
+        return self._pool
+
+    async def close(self) -> None:
+        self._pool.resolver.cancel()
+        await self._pool.disconnect()
+
+    async def __aenter__(self: T) -> T:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _call(self, attempt: Callable[[], Awaitable[T]], retry: bool = True) -> T:
+        outer = call_deadline.get()
+        deadline = outer if outer is not None else time.monotonic() + self._options.timeout
+        token = call_deadline.set(deadline) if outer is None else None
+        try:
+            failures = 0
+            while True:
+                try:
+                    return await attempt()
+                except RedisError as error:
+                    left = deadline - time.monotonic()
+                    if not retry or not _retryable(error, self._want) or left <= 0:
+                        raise
+                    failures += 1
+                    self._directory.count("retries")
+                    logger.debug("retrying after %r (%.3f s of the budget left)", error, left)
+                    pause = 0.0 if failures == 1 else min(0.025 * 2 ** failures, 0.5, left)
+                    await asyncio.sleep(pause)
+        finally:
+            if token is not None:
+                call_deadline.reset(token)
+
+
+class _Client(redis.asyncio.Redis):
+    def __init__(self, owner: _Stable, pool: StablePool):
+        super().__init__(connection_pool=pool)
+        self._owner = owner
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        run = super().execute_command
+        return await self._owner._call(lambda: run(*args, **options))
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> "redis.asyncio.client.Pipeline":
+        return _Pipeline(self._owner, self.connection_pool, self.response_callbacks, transaction, shard_hint)
+
+
+class _Pipeline(redis.asyncio.client.Pipeline):
+    """A pipeline runs on one connection, so its replies come from one node; it is retried as a whole."""
+
+    def __init__(self, owner: _Stable, *args: Any):
+        super().__init__(*args)
+        self._owner = owner
+
+    async def execute(self, raise_on_error: bool = True) -> List[Any]:
+        stack = list(self.command_stack)
+        watching = self.watching
+
+        async def attempt() -> List[Any]:
+            self.command_stack = list(stack)
+            return await super(_Pipeline, self).execute(raise_on_error)
+        return await self._owner._call(attempt, retry=not watching)
+
+
+class StableReader(_Stable):
+    """Reads through the replica names (see the sync StableReader); `client()` returns a redis.asyncio.Redis."""
+
+    _want = REPLICA
+
+
+class StableWriter(_Stable):
+    """Writes through primary.<zone>, confirming ROLE master; retried writes may apply twice."""
+
+    _want = PRIMARY
+
+    def __init__(self, name: str, **options: Any):
+        if not isinstance(name, str):
+            raise ConfigurationError(f"StableWriter: name must be one DNS name (primary.<zone>), received {name!r}")
+        super().__init__([name], **options)

@@ -1,0 +1,354 @@
+"""One StableReader shared by 8 threads, through the events of issue 14, with real nodes, TLS and DNS."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import unittest
+from typing import Dict, List, Optional, Tuple
+
+import redis
+
+from redis_stable_readers import ConfigurationError, StableReader, StableWriter
+
+from . import lab as L
+
+THREADS = 8
+INTERVAL = 1.0  # the default role_check_interval
+logging.getLogger("redis_stable_readers").setLevel(logging.CRITICAL if not os.environ.get("RSR_LOG") else logging.INFO)
+logging.basicConfig()
+
+
+class Load:
+    """THREADS threads share one client; each reads its own key with ROLE in the same pipeline (same connection)."""
+
+    def __init__(self, reader: StableReader, threads: int = THREADS):
+        self.reader, self.client = reader, reader.client()
+        self.errors: List[BaseException] = []
+        self.wrong = 0
+        self.reads = 0
+        self.primary_reads: List[float] = []
+        self.latencies: List[Tuple[float, float]] = []  # (started, seconds)
+        self.opens: List[Tuple[float, int, int]] = []  # (time, connections opened, connections retired so far)
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._loop, args=(i,)) for i in range(threads)]
+        self.sampler = threading.Thread(target=self._sample)
+
+    def __enter__(self) -> "Load":
+        self.sampler.start()
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads + [self.sampler]:
+            thread.join(30)
+
+    def _sample(self) -> None:
+        while not self.stop.is_set():
+            stats = self.reader.stats
+            self.opens.append((time.monotonic(), stats.connections_opened, stats.connections_retired))
+            time.sleep(0.01)
+
+    def _loop(self, index: int) -> None:
+        key, expected = f"lab:r:{index}", f"value-{index}".encode()
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                pipe = self.client.pipeline(transaction=False)
+                pipe.get(key)
+                pipe.execute_command("ROLE")
+                value, role = pipe.execute()
+            except BaseException as error:  # anything reaching the application counts
+                with self.lock:
+                    self.errors.append(error)
+                continue
+            took = time.monotonic() - started
+            with self.lock:
+                self.reads += 1
+                self.latencies.append((started, took))
+                if value != expected:
+                    self.wrong += 1
+                if role[0] == b"master":
+                    self.primary_reads.append(started)
+
+    def opened_between(self, start: float, end: float) -> int:
+        before = [n for t, n, _ in self.opens if t <= start]
+        within = [n for t, n, _ in self.opens if t <= end]
+        return (within[-1] if within else 0) - (before[-1] if before else 0)
+
+    def event_start(self, after: float) -> float:
+        """When the first connection was retired after `after` (the event as the reader saw it)."""
+        base = [r for t, _, r in self.opens if t <= after]
+        first = base[-1] if base else 0
+        return next((t for t, _, r in self.opens if t > after and r > first), after)
+
+    def opens_per_interval(self, start: float, interval: float = INTERVAL) -> List[int]:
+        """New connections in each role-check interval from `start` to the end of the run."""
+        end = self.opens[-1][0] if self.opens else start
+        counts = []
+        while start < end:
+            counts.append(self.opened_between(start, start + interval))
+            start += interval
+        return counts
+
+    def max_latency(self, since: float = 0.0) -> float:
+        return max((took for started, took in self.latencies if started >= since), default=0.0)
+
+    def p99(self, since: float = 0.0) -> float:
+        took = sorted(t for s, t in self.latencies if s >= since)
+        return took[int(len(took) * 0.99) - 1] if took else 0.0
+
+
+def seed(lab: L.Lab, count: int) -> None:
+    client = lab.primary.admin()
+    for index in range(count):
+        client.set(f"lab:r:{index}", f"value-{index}")
+    client.close()
+    deadline = time.monotonic() + 5
+    while not all(n.command("GET", f"lab:r:{count - 1}") for n in lab.nodes[1:]):
+        assert time.monotonic() < deadline, "keys did not reach the replicas"
+        time.sleep(0.02)
+
+
+def report(name: str, **figures: object) -> None:
+    print(f"\n  [{name}] " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
+                                      for k, v in figures.items()), flush=True)
+
+
+class SharedReaderTest(unittest.TestCase):
+    lab: L.Lab
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.lab = L.Lab()
+        seed(cls.lab, 64)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.lab.close()
+
+    def setUp(self) -> None:
+        self.lab.restore()
+        seed(self.lab, 64)
+        self.reader = StableReader(self.lab.replica_names, **self.lab.options())
+        self.addCleanup(self.reader.close)
+
+    def assertClean(self, load: Load) -> None:
+        self.assertEqual([], [repr(e) for e in load.errors[:5]], "errors reached the application")
+        self.assertEqual(0, load.wrong, "a thread got another key's value")
+        self.assertGreater(load.reads, 100)
+
+    def test_threads_share_one_reader(self) -> None:
+        with Load(self.reader) as load:
+            time.sleep(2.0)
+        self.assertClean(load)
+        self.assertEqual([], load.primary_reads)
+        self.assertLessEqual(self.reader.stats.connections_opened, THREADS)
+        report("8 threads steady", reads=load.reads, wrong=load.wrong, errors=len(load.errors),
+               p99_ms=load.p99() * 1000, connections=self.reader.stats.connections_opened)
+
+    def test_promoted_replica_is_left_within_one_interval(self) -> None:
+        with Load(self.reader) as load:
+            time.sleep(1.0)
+            promoted_at = time.monotonic()
+            self.lab.nodes[1].command("REPLICAOF", "NO", "ONE")  # replica1's node becomes a primary
+            time.sleep(2.5)
+        self.assertClean(load)
+        last = max(load.primary_reads, default=promoted_at) - promoted_at
+        self.assertLessEqual(last, INTERVAL + 0.5, "reads stayed on the promoted node")
+        per_interval = load.opens_per_interval(load.event_start(promoted_at))
+        self.assertLessEqual(max(per_interval), 2, "more than 2 new connections in an interval")
+        report("promotion, 8 threads", back_on_replica_s=last, primary_reads=len(load.primary_reads),
+               opened_per_interval=per_interval,
+               p99_ms=load.p99(promoted_at) * 1000, max_ms=load.max_latency(promoted_at) * 1000,
+               errors=len(load.errors), wrong=load.wrong)
+
+    def test_killed_connections_reopen_two_at_a_time(self) -> None:
+        with Load(self.reader) as load:
+            time.sleep(1.0)
+            killed_at = time.monotonic()
+            self.lab.kill_clients()
+            time.sleep(3.0)
+        self.assertClean(load)
+        per_interval = load.opens_per_interval(load.event_start(killed_at))
+        self.assertLessEqual(max(per_interval), 2, "more than 2 new connections in an interval")
+        report("CLIENT KILL, 8 threads", opened_per_interval=per_interval, p99_ms=load.p99(killed_at) * 1000,
+               max_ms=load.max_latency(killed_at) * 1000, errors=len(load.errors), wrong=load.wrong)
+
+    def test_resolver_down_while_moving(self) -> None:
+        with Load(self.reader) as load:
+            time.sleep(1.0)
+            self.lab.dns.paused = True
+            promoted_at = time.monotonic()
+            self.lab.nodes[1].command("REPLICAOF", "NO", "ONE")
+            self.lab.kill_clients([self.lab.nodes[2]])  # replica2's connections must reconnect too, without DNS
+            time.sleep(2.5)
+            reads_after = sum(1 for started, _ in load.latencies if started > promoted_at + 1.5)
+        self.assertClean(load)
+        self.assertGreater(reads_after, 50, "reads stopped while the resolver was down")
+        last = max(load.primary_reads, default=promoted_at) - promoted_at
+        self.assertLessEqual(last, INTERVAL + 0.5)
+        self.assertLessEqual(load.max_latency(promoted_at), 0.5, "a read waited for the resolver")
+        report("resolver down while moving, 8 threads", back_on_replica_s=last, reads_after=reads_after,
+               max_ms=load.max_latency(promoted_at) * 1000, resolver_fallbacks=self.reader.stats.resolver_fallbacks,
+               errors=len(load.errors))
+
+    def test_no_replica_reads_from_primary_then_goes_home(self) -> None:
+        lab = self.lab
+        with Load(self.reader) as load:
+            time.sleep(0.5)
+            # Both replicas lose their primary (not in sync) and the names fall back to the primary, as the construct
+            # does with noReplicaFallback PRIMARY.
+            lab.point("replica1", lab.nodes[0])
+            lab.point("replica2", lab.nodes[0])
+            for node in lab.nodes[1:]:
+                node.command("REPLICAOF", f"{lab.net}.99", L.PORT)
+            time.sleep(2.5)
+            fallbacks = self.reader.stats.fallbacks
+            restored_at = time.monotonic()
+            for node in lab.nodes[1:]:
+                node.command("REPLICAOF", lab.nodes[0].ip, L.PORT)
+            lab.point("replica1", lab.nodes[1])
+            lab.point("replica2", lab.nodes[2])
+            lab.wait_in_sync(lab.nodes[1:])
+            in_sync_at = time.monotonic()
+            time.sleep(3.5)
+        if os.environ.get("RSR_LOG"):
+            print(self.reader.pool._all, self.reader.pool._idle)
+        self.assertClean(load)
+        self.assertGreater(fallbacks, 0)
+        self.assertTrue(any(t < restored_at for t in load.primary_reads), "never read from the primary")
+        back = max(load.primary_reads) - in_sync_at
+        # Each connection sees it at its next role check (one interval); the first move to a node not yet known good
+        # is a probe, one per interval; the rest follow at once.
+        self.assertLessEqual(back, 2 * INTERVAL + 0.5, "stayed on the primary after the replicas came back")
+        report("no replica, then back", fallbacks=fallbacks, resync_s=in_sync_at - restored_at,
+               back_on_replica_after_resync_s=back, errors=len(load.errors))
+
+    def test_budget_bounds_a_call_when_nothing_answers(self) -> None:
+        lab = self.lab
+        lab.dns.cnames[lab.name("dead")] = "dead." + L.NODE_DOMAIN
+        lab.dns.addresses["dead." + L.NODE_DOMAIN] = f"{lab.net}.99"  # nothing listens there
+        reader = StableReader([lab.name("dead")], **lab.options(timeout=1.0))
+        self.addCleanup(reader.close)
+        started = time.monotonic()
+        with self.assertRaises((redis.ConnectionError, redis.TimeoutError)):
+            reader.client().get("k")
+        took = time.monotonic() - started
+        self.assertLess(took, 1.3)
+        self.assertGreater(took, 0.9, "gave up before the budget although a node might have come up")
+        # The resolver down and no last-known address: still bounded.
+        lab.dns.paused = True
+        fresh = StableReader(lab.replica_names, **lab.options(timeout=1.5))
+        self.addCleanup(fresh.close)
+        started = time.monotonic()
+        with self.assertRaises((redis.ConnectionError, redis.TimeoutError)):
+            fresh.client().get("k")
+        took_dns = time.monotonic() - started
+        self.assertLess(took_dns, 1.8)
+        report("budget", dead_node_s=took, resolver_down_s=took_dns)
+
+
+class BadInputTest(unittest.TestCase):
+    lab: L.Lab
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.lab = L.Lab()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.lab.close()
+
+    def timed_error(self, error: type, call) -> Tuple[float, str]:  # type: ignore[no-untyped-def]
+        started = time.monotonic()
+        with self.assertRaises(error) as caught:
+            call()
+        return time.monotonic() - started, str(caught.exception)
+
+    def test_no_names(self) -> None:
+        _, message = self.timed_error(ConfigurationError, lambda: StableReader([]))
+        self.assertIn("at least one", message)
+        _, message = self.timed_error(ConfigurationError, lambda: StableReader(["127.0.0.1"]))
+        self.assertIn("IP address", message)
+        _, message = self.timed_error(ConfigurationError, lambda: StableReader(["a"], timeout=0))
+        self.assertIn("timeout", message)
+
+    def test_name_that_is_not_a_cname(self) -> None:
+        reader = StableReader([self.lab.nodes[1].name], **self.lab.options())  # a node's own A record
+        took, message = self.timed_error(ConfigurationError, lambda: reader.client().get("k"))
+        self.assertIn("not a CNAME", message)
+        self.assertLess(took, 0.5)
+        reader = StableReader(["nowhere." + L.ZONE], **self.lab.options())
+        took_nx, message = self.timed_error(ConfigurationError, lambda: reader.client().get("k"))
+        self.assertIn("NXDOMAIN", message)
+        self.assertLess(took_nx, 0.5)
+        report("bad names", not_cname_s=took, nxdomain_s=took_nx)
+
+    def test_wrong_password(self) -> None:
+        reader = StableReader(self.lab.replica_names, **self.lab.options(password="wrong"))
+        took, message = self.timed_error(redis.AuthenticationError, lambda: reader.client().get("k"))
+        self.assertIn("password", message)
+        self.assertLess(took, 0.5)
+        report("wrong password", took_s=took)
+
+    def test_untrusted_certificate(self) -> None:
+        options = self.lab.options()
+        del options["ssl_ca_certs"]  # the system store does not know the lab's CA
+        reader = StableReader(self.lab.replica_names, **options)
+        took, message = self.timed_error(ConfigurationError, lambda: reader.client().get("k"))
+        self.assertIn("TLS verification", message)
+        self.assertLess(took, 0.5)
+
+
+class WriterTest(unittest.TestCase):
+    lab: L.Lab
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.lab = L.Lab()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.lab.close()
+
+    def test_writer_rides_out_a_failover(self) -> None:
+        lab = self.lab
+        writer = StableWriter(lab.name("primary"), **lab.options())
+        self.addCleanup(writer.close)
+        client = writer.client()
+        client.set("w", "0")
+        errors: List[BaseException] = []
+        done = threading.Event()
+        writes = [0]
+
+        def loop() -> None:
+            while not done.is_set():
+                try:
+                    client.incr("w:count")
+                    writes[0] += 1
+                except BaseException as error:
+                    errors.append(error)
+        thread = threading.Thread(target=loop)
+        thread.start()
+        time.sleep(0.3)
+        # Failover: node-2 promoted, node-1 demoted (writes there now answer READONLY), the name moves 0.5 s later.
+        lab.nodes[1].command("REPLICAOF", "NO", "ONE")
+        lab.nodes[0].command("REPLICAOF", lab.nodes[1].ip, L.PORT)
+        failover_at = time.monotonic()
+        time.sleep(0.5)
+        lab.point("primary", lab.nodes[1])
+        time.sleep(1.0)
+        done.set()
+        thread.join(20)
+        self.assertEqual([], [repr(e) for e in errors])
+        self.assertGreater(writer.stats.retries, 0, "no write met the failover")
+        self.assertEqual(b"master", lab.nodes[1].role()[0])
+        self.assertGreater(int(lab.nodes[1].command("GET", "w:count") or 0), 0)
+        report("writer failover", writes=writes[0], retries=writer.stats.retries,
+               since_failover_s=time.monotonic() - failover_at, errors=len(errors))

@@ -17,8 +17,8 @@ export type StableRedisErrorCode =
 
 /** An error of this package; `code` says which, `cause` holds what it came from. */
 export class StableRedisError extends Error {
-  constructor(readonly code: StableRedisErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(readonly code: StableRedisErrorCode, text: string, options?: { cause?: unknown }) {
+    super(text, options);
     this.name = 'StableRedisError';
   }
 }

@@ -4,9 +4,9 @@
  * CNAMEs to the nodes' names, which have A records: the shape the construct gives ElastiCache's nodes.
  * Clients use it through `dnsServers`, so no root is needed and the system resolver is left alone.
  */
+import { randomInt } from 'crypto';
 import * as dgram from 'dgram';
 import * as fs from 'fs';
-import { randomInt } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
 import { makeCertificates } from '../../../test/dataplane/certificates';

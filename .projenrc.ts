@@ -226,6 +226,16 @@ project.testTask.prependSpawn(project.addTask('setup:test-tools', {
   exec: 'node projenrc/test-tools.js',
 }));
 
+// Construct Hub renders the Python docs with jsii-docgen, each ```ts block of the README and each @example
+// translated by jsii-rosetta: none may come out as "non-compiling source" or carry TypeScript.
+project.postCompileTask.spawn(project.addTask('docs:python', {
+  description: 'Render the README and API docs for Python as Construct Hub does (jsii-docgen) and check every Python example in them',
+  steps: [
+    { exec: 'jsii-docgen --language python --readme --output test-reports/docs-python/API' },
+    { exec: 'python3 .ci/check-python-docs.py test-reports/docs-python/API.md' },
+  ],
+}));
+
 // ts-jest does not type-check, so tests and handlers are type-checked explicitly.
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, lambda and test with tsconfig.dev.json',

@@ -15,10 +15,8 @@
   like every other Python block that uses this package, is checked against the wheel's generated
   bindings (and aws-cdk-lib's jsii assembly for aws_cdk): see python_api.py.
 """
-import ast
 import email
 import io
-import tokenize
 import json
 import pathlib
 import re
@@ -29,6 +27,7 @@ import tempfile
 import zipfile
 
 import python_api
+from python_blocks import code_blocks, typescript_in
 
 BUNDLED = ["package/assets/updater/index.js", "package/assets/drill/index.js"]
 NOTICES = "package/assets/THIRD-PARTY-NOTICES"
@@ -37,20 +36,6 @@ MODULE = "cdk_redis_stable_readers"
 METAFILES = pathlib.Path("test-reports/bundles")
 EXAMPLE = pathlib.Path("test/examples/readme_app.py")
 NODE_MODULES = pathlib.Path("node_modules")
-
-# TypeScript that must never sit in a ```python block (each also fails to parse, or means the wrong thing).
-TYPESCRIPT = [
-    (re.compile(r"\bnew [A-Z]"), "new"),
-    (re.compile(r"^\s*(const|let|var) \w", re.M), "const/let/var"),
-    (re.compile(r"=>"), "=>"),
-    (re.compile(r"^\s*import\s*(\{|\*)", re.M), "import {"),
-    (re.compile(r"===|!=="), "=== / !=="),
-    (re.compile(r"&&|\|\|"), "&& / ||"),
-    (re.compile(r"\bString\(|process\.env|\bundefined\b|\bthis\."), "a JavaScript built-in"),
-    (re.compile(r"[\w\])]\.join\("), "list.join()"),
-    (re.compile(r";\s*$", re.M), "a statement ending in ;"),
-]
-
 
 def check_command(tarball: tarfile.TarFile, script: str) -> list:
     """The console script names this package's bin, and that bin runs as jsii's runtime runs it."""
@@ -111,31 +96,6 @@ def check_notices(tarball: tarfile.TarFile) -> list:
     else:
         print(f"notices: {len(listed)} packages listed ({METAFILES} not here: completeness was checked where the bundles were built)")
     return errors
-
-
-def without_strings(code: str) -> str:
-    """The code with its string literals and comments blanked (a Lambda's inline JavaScript is a string)."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return code
-    return tokenize.untokenize((t.type, '""' if t.type == tokenize.STRING else "" if t.type == tokenize.COMMENT else t.string)
-                               for t in tokens)
-
-
-def typescript_in(code: str) -> list:
-    """What is wrong with a block that should be Python: it does not parse, or it has TypeScript in it."""
-    try:
-        ast.parse(code)
-    except SyntaxError as error:
-        return [f"does not parse as Python: {error}"]
-    return [f"has TypeScript ({what})" for pattern, what in TYPESCRIPT if pattern.search(without_strings(code))]
-
-
-def code_blocks(markdown: str) -> list:
-    """(info string, code, line) of every fenced block."""
-    return [(m.group(1).strip(), m.group(2), markdown.count("\n", 0, m.start()) + 1)
-            for m in re.finditer(r"^```([^\n]*)\n(.*?)^```$", markdown, re.M | re.S)]
 
 
 def check_description(description: str, bindings_source: str) -> list:

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudwatch_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,8 +18,8 @@ const api = new lambda.Function(stack, 'Api', {
   vpc,
   environment: {
     CACHE_WRITER: cache.primaryHostname,
-    CACHE_READERS: cache.replicaHostnames.join(','),
-    CACHE_PORT: String(cache.port),
+    CACHE_READERS: Fn.join(',', cache.replicaHostnames),
+    CACHE_PORT: `${cache.port}`,
     // Where the AUTH token is: the function reads it from Secrets Manager when it starts.
     CACHE_AUTH_TOKEN_SECRET_ARN: cache.authTokenSecret!.secretArn,
   },

@@ -5,11 +5,18 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
 import { addDrillOutputs } from './readme-drill-outputs';
-import { addCache } from './readme-intro';
 import { assemblyMessages, assemblyTemplates } from '../support/assembly-messages';
 
-const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
+const ROOT = path.join(__dirname, '..', '..');
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
+const DOCS = path.join(ROOT, 'docs');
+/** The README and docs/*.md: where user-facing examples live. */
+const PAGES: Record<string, string> = Object.fromEntries([
+  ['README.md', README],
+  ...fs.readdirSync(DOCS).filter((file) => file.endsWith('.md')).map((file) => [`docs/${file}`, fs.readFileSync(path.join(DOCS, file), 'utf-8')]),
+]);
 
 /** Runs an example app as a user's `cdk synth` would (it synthesizes when loaded) and returns its cloud assembly. */
 function synthesize(file: string): { templates: Record<string, any>; messages: ReturnType<typeof assemblyMessages> } {
@@ -35,17 +42,27 @@ function statementsOf(template: any): any[] {
 
 // The README's examples are these files verbatim, so they are type-checked (tsconfig.dev.json), run and compiled.
 describe('README examples', () => {
+  // `ts` blocks of the README are CDK code, which jsii-rosetta translates for Construct Hub's other languages;
+  // a jest test is labelled `tsx`, which rosetta leaves alone (see the docs:python task).
   test.each([
-    ['readme-app.ts', 'ts'],
-    ['readme-import.ts', 'ts'],
-    ['readme-iam-auth.ts', 'ts'],
-    ['readme-snapshot.test.ts', 'ts'],
-    ['readme-intro.ts', 'ts'],
-    ['readme-drill-outputs.ts', 'ts'],
-    ['readme_app.py', 'python'],
-  ])('%s appears verbatim in README.md', (file, language) => {
+    ['readme-app.ts', 'ts', 'README.md'],
+    ['readme-snapshot.test.ts', 'tsx', 'README.md'],
+    ['readme-drill-outputs.ts', 'ts', 'README.md'],
+    ['readme_app.py', 'python', 'README.md'],
+    ['readme_test_stack.py', 'python', 'README.md'],
+    ['readme-import.ts', 'ts', 'docs/importing.md'],
+    ['readme-iam-auth.ts', 'ts', 'docs/iam-authentication.md'],
+  ])('%s appears verbatim in %s', (file, language, page) => {
     const source = fs.readFileSync(path.join(__dirname, file), 'utf-8').trim();
-    expect(README).toContain(`\`\`\`${language}\n${source}\n\`\`\``);
+    expect(PAGES[page]).toContain(`\`\`\`${language}\n${source}\n\`\`\``);
+  });
+
+  test('every link of the README works on npm, PyPI and Construct Hub: absolute, or to a heading of the README', () => {
+    // Those sites show the README alone, so a relative link (API.md, docs/) leads nowhere there.
+    const links = [...README.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+    const headings = [...README.matchAll(/^#+ (.+)$/gm)].map((match) => `#${match[1].toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')}`);
+    expect(links.length).toBeGreaterThan(3);
+    expect(links.filter((link) => !/^https:\/\//.test(link) && !headings.includes(link))).toEqual([]);
   });
 
   test('the app hands its function what it needs to authenticate, alarms go to SNS, and synth prints no warnings', () => {
@@ -55,6 +72,8 @@ describe('README examples', () => {
     expect(messages).toEqual([]);
     const template = templates.Sessions;
     const api = resourcesOfType(template, 'AWS::Lambda::Function').find((fn) => fn.Properties.Environment?.Variables?.CACHE_WRITER);
+    expect(api.Properties.Environment.Variables.CACHE_READERS).toMatch(/^replica1\.([\w.-]+),replica2\.\1,replica3\.\1$/);
+    expect(api.Properties.Environment.Variables.CACHE_PORT).toBe('6379');
     const secretArn = api.Properties.Environment.Variables.CACHE_AUTH_TOKEN_SECRET_ARN;
     expect(secretArn).toEqual({ Ref: expect.stringMatching(/^CacheAuthToken/) });
     const read = statementsOf(template).find((statement) => JSON.stringify(statement.Action).includes('secretsmanager:GetSecretValue'));
@@ -92,37 +111,51 @@ describe('README examples', () => {
     expect(JSON.stringify(connect.Resource)).toMatch(/:replicationgroup:.*:user:orders-app/);
   });
 
-  test('the Python example compiles', () => {
-    // The aws-cdk-lib Python package is not installable offline, so this checks syntax only.
+  test.each(['readme_app.py', 'readme_test_stack.py'])('the Python example %s compiles', (file) => {
+    // The aws-cdk-lib Python package is not installable offline, so this checks syntax only; the wheel's
+    // check (.ci/check-wheel.py) checks each name against the generated bindings and aws-cdk-lib.
     // compile() checks the syntax without writing a __pycache__ folder into the repository.
     const check = 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")';
-    expect(() => execFileSync('python3', ['-c', check, path.join(__dirname, 'readme_app.py')], { stdio: 'pipe' })).not.toThrow();
+    expect(() => execFileSync('python3', ['-c', check, path.join(__dirname, file)], { stdio: 'pipe' })).not.toThrow();
   });
-  test('every TypeScript and Python block of the README is one of the tested files', () => {
-    // The examples here, and the data-plane lab's client code (tested against real servers in test/dataplane).
-    const tested = [
-      ...fs.readdirSync(__dirname).map((file) => path.join(__dirname, file)),
-      ...fs.readdirSync(path.join(__dirname, '..', 'dataplane')).map((file) => path.join(__dirname, '..', 'dataplane', file)),
-    ].filter((file) => /\.(ts|py)$/.test(file)).map((file) => fs.readFileSync(file, 'utf-8').trim());
-    const blocks = [...README.matchAll(/```(ts|typescript|python|py)\n([\s\S]*?)\n```/g)].map((match) => match[2].trim());
+
+  test('the Python stack test asserts what the stack has', () => {
+    // The same stack and assertion as readme_test_stack.py, in TypeScript, so the Python test cannot pass on a wrong property.
+    const stack = new Stack(new App(), 'Sessions');
+    new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }) });
+    const python = fs.readFileSync(path.join(__dirname, 'readme_test_stack.py'), 'utf-8');
+    expect(python).toContain('"NumCacheClusters": 3,\n        "MultiAZEnabled": True,\n        "AutomaticFailoverEnabled": True,');
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      NumCacheClusters: 3,
+      MultiAZEnabled: true,
+      AutomaticFailoverEnabled: true,
+    });
+  });
+  test('every TypeScript and Python block of the README and docs/ is one of the tested files', () => {
+    // The examples here, the data-plane lab's client code (run against real servers in test/dataplane), and
+    // the client packages' examples (clients/*/examples, tested with the clients).
+    const folders = [__dirname, path.join(ROOT, 'test', 'dataplane'), path.join(ROOT, 'clients', 'node', 'examples'), path.join(ROOT, 'clients', 'python', 'examples')];
+    const tested = folders.filter((folder) => fs.existsSync(folder))
+      .flatMap((folder) => fs.readdirSync(folder).map((file) => path.join(folder, file)))
+      .filter((file) => /\.(ts|py)$/.test(file)).map((file) => fs.readFileSync(file, 'utf-8').trim());
+    const blocks = Object.entries(PAGES).flatMap(([page, text]) =>
+      [...text.matchAll(/```(ts|tsx|typescript|python|py)\n([\s\S]*?)\n```/g)].map((match) => ({ page, code: match[2].trim() })));
 
     expect(blocks.length).toBeGreaterThan(5);
-    expect(blocks.filter((block) => !tested.includes(block)).map((block) => block.split('\n')[0])).toEqual([]);
+    expect(blocks.filter((block) => !tested.includes(block.code)).map((block) => `${block.page}: ${block.code.split('\n')[0]}`)).toEqual([]);
   });
 
-  test('the intro\'s cache opens its port to the app, and the drill\'s outputs have the names the drill looks for', () => {
+  test('the drill\'s outputs have the names the drill looks for', () => {
     // GIVEN
-    const stack = new Stack(new App(), 'Intro');
-    const vpc = new ec2.Vpc(stack, 'Vpc');
-    const app = new ec2.SecurityGroup(stack, 'App', { vpc });
+    const stack = new Stack(new App(), 'Drill');
+    const cache = new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc: new ec2.Vpc(stack, 'Vpc') });
 
     // WHEN
-    const cache = addCache(stack, vpc, app);
     addDrillOutputs(stack, cache);
 
     // THEN
-    const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 6379, ToPort: 6379 });
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['HostedZoneId', 'ReplicaHostnames', 'ReplicationGroupId']);
+    const outputs = Template.fromStack(stack).findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(['HostedZoneId', 'ReplicaHostnames', 'ReplicationGroupId']);
+    expect(outputs.ReplicaHostnames.Value).toMatch(/^replica1\.([\w.-]+),replica2\.\1$/);
   });
 });

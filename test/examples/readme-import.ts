@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -33,7 +33,7 @@ const worker = new lambda.Function(stack, 'Worker', {
   code: lambda.Code.fromInline('exports.handler = async () => ({})'),
   vpc,
   environment: {
-    CACHE_READERS: cache.replicaHostnames.join(','),
+    CACHE_READERS: Fn.join(',', cache.replicaHostnames),
     CACHE_AUTH_TOKEN_SECRET_ARN: cache.authTokenSecret!.secretArn,
   },
 });

@@ -1,4 +1,4 @@
-from aws_cdk import App, Stack, aws_cloudwatch_actions as cloudwatch_actions, aws_ec2 as ec2, aws_lambda as lambda_, aws_sns as sns
+from aws_cdk import App, Fn, Stack, aws_cloudwatch_actions as cloudwatch_actions, aws_ec2 as ec2, aws_lambda as lambda_, aws_sns as sns
 from cdk_redis_stable_readers import ReplicatedRedisWithStableReaders
 
 app = App()
@@ -16,7 +16,7 @@ api = lambda_.Function(
     vpc=vpc,
     environment={
         "CACHE_WRITER": cache.primary_hostname,
-        "CACHE_READERS": ",".join(cache.replica_hostnames),
+        "CACHE_READERS": Fn.join(",", cache.replica_hostnames),
         "CACHE_PORT": str(cache.port),
         # Where the AUTH token is: the function reads it from Secrets Manager when it starts.
         "CACHE_AUTH_TOKEN_SECRET_ARN": cache.auth_token_secret.secret_arn,

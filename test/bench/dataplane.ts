@@ -1,53 +1,80 @@
 /**
- * Job 5: the data plane. Real clients (ioredis, redis-py) running the README's Connecting code, and the
- * README's old code beside it, read and write through the names while the lab fails the group over,
- * loses its primary, adds and removes replicas (test/dataplane). Runs in a child process (dataplane-worker.ts).
+ * Job 5: the data plane. One reader object per client process, shared by many concurrent loops each reading its
+ * own key: the client packages as installed (50 loops in Node, 8 threads and 50 asyncio tasks in Python), and beside
+ * them what a user would pick instead (Valkey GLIDE for Node) and the README's old code, through failovers, dropped
+ * connections, a replica back empty and a resolver outage (test/dataplane). Runs in a child process (dataplane-worker.ts).
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
 import { REPORT_DIR } from './moto-fixtures';
 import { withTimeout } from './util';
-import type { ScenarioResult } from '../dataplane/run-scenario';
+import type { SharedClientSpec, SharedScenarioResult } from '../dataplane/shared-scenario';
 import type { ElastiCacheModel } from '../dataplane/switches';
 
-/** One row of the data-plane table: a scenario under a TTL and model. */
+/** Which clients a row runs, each in one lab. */
+export type DataplaneClients = 'packages' | 'glide' | 'old-readme';
+
+export const ROW_CLIENTS: Record<DataplaneClients, readonly SharedClientSpec[]> = {
+  'packages': [
+    { kind: 'node-package', loops: 50 },
+    { kind: 'python-threads', loops: 8 },
+    { kind: 'python-asyncio', loops: 50 },
+  ],
+  'glide': [{ kind: 'node-glide', loops: 50 }],
+  'old-readme': [
+    { kind: 'node-readme', loops: 50 },
+    { kind: 'python-readme', loops: 8 },
+  ],
+};
+
+/** One row of the data-plane table: a scenario under a TTL and model, with one set of clients. */
 export interface DataplaneRow {
   readonly label: string;
   readonly scenario: string;
+  readonly clients: DataplaneClients;
   readonly recordTtlSeconds: number;
   readonly model?: Partial<ElastiCacheModel>;
+  readonly bulkKeys?: number;
 }
 
 export interface DataplaneRun {
   readonly row: DataplaneRow;
-  readonly result: ScenarioResult;
+  readonly result: SharedScenarioResult;
 }
 
 export interface DataplaneResult {
+  /** Where the packages under test came from (npm pack tarball, wheel). */
+  readonly installedFrom: string;
   readonly runs: DataplaneRun[];
 }
 
-/** The default row first: the product's 10 s TTL behind a caching resolver, and the lab's default model. */
+const DEFAULT_FAILOVER = 'failover (10 s TTL, caching resolver)';
+const DROP = 'failover, promoted node closes its connections';
+
+/** The default row first for each set of clients: the product's 10 s TTL behind a caching resolver, and the lab's default model. */
 export const DATAPLANE_ROWS: readonly DataplaneRow[] = [
-  { label: 'failover (default: 10 s TTL, caching resolver)', scenario: 'failover', recordTtlSeconds: 10 },
-  { label: 'failover, 2 s TTL, no resolver cache', scenario: 'failover', recordTtlSeconds: 2, model: { resolverCaches: false } },
-  { label: 'failover, promoted node closes its connections', scenario: 'failover-drop', recordTtlSeconds: 10 },
-  { label: 'old primary down 4 s (reported available), then back as a replica', scenario: 'primary-down', recordTtlSeconds: 10 },
+  { label: DEFAULT_FAILOVER, scenario: 'failover', clients: 'packages', recordTtlSeconds: 10 },
+  { label: DEFAULT_FAILOVER, scenario: 'failover', clients: 'glide', recordTtlSeconds: 10 },
+  { label: DEFAULT_FAILOVER, scenario: 'failover', clients: 'old-readme', recordTtlSeconds: 10 },
+  { label: DROP, scenario: 'failover-drop', clients: 'packages', recordTtlSeconds: 10 },
+  { label: DROP, scenario: 'failover-drop', clients: 'glide', recordTtlSeconds: 10 },
+  { label: DROP, scenario: 'failover-drop', clients: 'old-readme', recordTtlSeconds: 10 },
+  { label: 'the node replica1 points at killed, back empty after 4 s (full resync of 200k keys)', scenario: 'replica-restart', clients: 'packages', recordTtlSeconds: 10, bulkKeys: 200_000 },
+  { label: 'resolver answers nothing for 5 s while replica1\'s node is promoted', scenario: 'resolver-down-failover', clients: 'packages', recordTtlSeconds: 10 },
+  { label: 'one replica: old primary down 4 s', scenario: 'one-replica-down', clients: 'packages', recordTtlSeconds: 10 },
   {
     label: 'failover, notification lost, schedule every 10 s (the product: 5 min)',
     scenario: 'failover',
+    clients: 'packages',
     recordTtlSeconds: 10,
     model: { notificationDelayMs: null, scheduleIntervalMs: 10_000 },
   },
-  { label: 'replica added', scenario: 'replica-added', recordTtlSeconds: 10 },
-  { label: 'replica removed', scenario: 'replica-removed', recordTtlSeconds: 10 },
-  { label: 'one replica: old primary down 4 s', scenario: 'one-replica-down', recordTtlSeconds: 10 },
 ];
 
 const WORKER = path.join(__dirname, 'dataplane-worker.ts');
 
 export async function measureDataplane(options: { readonly quick: boolean }): Promise<DataplaneResult> {
-  const rows = options.quick ? DATAPLANE_ROWS.slice(0, 1) : DATAPLANE_ROWS;
+  const rows = options.quick ? DATAPLANE_ROWS.slice(0, 3) : DATAPLANE_ROWS;
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', WORKER, path.join(REPORT_DIR, 'dataplane'), JSON.stringify(rows)], {
     env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.dev.json') },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -56,9 +83,9 @@ export async function measureDataplane(options: { readonly quick: boolean }): Pr
   child.stderr!.setEncoding('utf-8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  const runs = await withTimeout(new Promise<DataplaneRun[]>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as DataplaneRun[]));
+  const result = await withTimeout(new Promise<DataplaneResult>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as DataplaneResult));
     child.once('exit', (code) => reject(new Error(`data-plane worker exited with code ${code}: ${stderr}`)));
-  }), 60_000 * rows.length, 'the data-plane worker').finally(() => child.kill());
-  return { runs };
+  }), 60_000 * (rows.length + 1), 'the data-plane worker').finally(() => child.kill());
+  return result;
 }

@@ -6,10 +6,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CallsResult, EventCalls } from './calls';
 import type { ColdStartResult } from './cold-start';
-import type { DataplaneResult } from './dataplane';
+import type { DataplaneResult, DataplaneRun } from './dataplane';
 import type { FleetResult, FleetRun } from './fleet';
 import type { OverheadResult } from './overhead';
-import { ClientResult, percentOnPrimary } from '../dataplane/metrics';
+import type { SharedClientResult } from '../dataplane/shared-metrics';
+import type { SharedScenarioResult } from '../dataplane/shared-scenario';
 
 export interface RunInfo {
   readonly startedAt: string;
@@ -51,8 +52,12 @@ export const TARGETS = {
   maxColdStartOverBareNodeMs: 60,
   /** Fleet size -> the most its time to all correct may be, as a multiple of the floor. */
   maxFleetRatioToFloor: { 100: 1.2, 300: 1.3, 1000: 1.3 } as Record<number, number>,
-  /** The data plane: after a failover with another replica available, reads leave the primary within this (issue 9). */
+  /** The data plane: after a failover with another replica available, reads leave the primary within this (issues 9, 14). */
   maxPrimaryReadsAfterFailoverMs: 1_500,
+  /** New connections per reader object per event (issue 14). */
+  maxConnectionsPerReaderPerEvent: 2,
+  /** p99 read latency while a failover lasts (issue 14). */
+  maxP99DuringFailoverMs: 10,
 } as const;
 
 export function evaluateGoals(results: Omit<BenchResults, 'goals' | 'run'>): Goal[] {
@@ -116,21 +121,92 @@ export function evaluateGoals(results: Omit<BenchResults, 'goals' | 'run'>): Goa
       ours: fleet(fleetRun('ours', groups))!,
       baseline: fleet(fleetRun('baseline', groups)),
     })),
-    {
-      goal: `Data plane: reads through a promoted replica's name leave the primary within ${TARGETS.maxPrimaryReadsAfterFailoverMs} ms `
-        + '(failover, 10 s TTL, caching resolver; the README code, and beside it the old README code)',
-      ours: dataplaneVerdict(results.dataplane, 'recipe'),
-      baseline: dataplaneVerdict(results.dataplane, 'legacy'),
-    },
+    ...dataplaneGoals(results.dataplane),
   ];
 }
 
-function dataplaneVerdict(dataplane: DataplaneResult, code: 'recipe' | 'legacy'): Verdict {
-  const clients = dataplane.runs[0].result.clients.filter((client) => client.client.endsWith(code));
+/** One client's figures in one data-plane run, whichever way they were measured. */
+export interface ClientFigures {
+  readonly client: string;
+  /** Reads a primary served stop this long after the promotion (null: still on a primary at the end, or no promotion). */
+  readonly backOnReplicaMs: number | null;
+  /** How it was measured: the client's own ROLE per read, or the servers' GET counts (GLIDE cannot tell). */
+  readonly measuredBy: 'client' | 'server';
+  readonly p99DuringMs: number;
+  readonly p99BeforeMs: number;
+  readonly maxMs: number;
+  /** New connections during the event: the client's own count, or the servers' when it runs alone in its lab. */
+  readonly connections: number | undefined;
+  readonly errors: number;
+  readonly wrong: number;
+  readonly crashed?: string;
+}
+
+export function clientFigures(result: SharedScenarioResult, client: SharedClientResult): ClientFigures {
+  const roleUnknown = client.withRole === 0;
   return {
-    met: clients.every((client) => client.backOnReplicaMs !== null && client.backOnReplicaMs <= TARGETS.maxPrimaryReadsAfterFailoverMs),
-    detail: clients.map((client) => `${client.client.split(' ')[0]} ${ms(client.backOnReplicaMs)}`).join(', '),
+    client: client.client,
+    backOnReplicaMs: roleUnknown ? result.server.primaryGetsStopMs : client.primaryReadsStopMs,
+    measuredBy: roleUnknown ? 'server' : 'client',
+    p99DuringMs: client.p99DuringMs,
+    p99BeforeMs: client.p99BeforeMs,
+    maxMs: client.maxMs,
+    connections: client.connectionsOpened ?? (result.readers === 1 ? result.serverConnectionsTotal : undefined),
+    errors: client.errors,
+    wrong: client.wrong,
+    crashed: client.crashed,
   };
+}
+
+export function dataplaneGoals(dataplane: DataplaneResult): Goal[] {
+  const ours = dataplane.runs.filter((run) => run.row.clients === 'packages');
+  const others = dataplane.runs.filter((run) => run.row.clients !== 'packages');
+  const defaults = (runs: DataplaneRun[]) => runs.filter((run) => run.row.scenario === 'failover' && !run.row.model);
+  const figures = (runs: DataplaneRun[]) => runs.flatMap((run) => run.result.clients
+    .map((client) => ({ run, ...clientFigures(run.result, client) })));
+  const back = (runs: DataplaneRun[]): Verdict => {
+    const all = figures(defaults(runs));
+    return {
+      met: all.length > 0 && all.every((entry) => !entry.crashed
+        && entry.backOnReplicaMs !== null && entry.backOnReplicaMs <= TARGETS.maxPrimaryReadsAfterFailoverMs),
+      detail: all.map((entry) => `${entry.client} ${entry.crashed ? entry.crashed : ms(entry.backOnReplicaMs)}`).join(', '),
+    };
+  };
+  const clean = (runs: DataplaneRun[]): Verdict => {
+    const all = figures(runs);
+    const bad = all.filter((entry) => entry.errors > 0 || entry.wrong > 0 || entry.crashed
+      || entry.connections === undefined || entry.connections > TARGETS.maxConnectionsPerReaderPerEvent);
+    return {
+      met: all.length > 0 && bad.length === 0,
+      detail: bad.length === 0 ? `${all.length} client runs clean`
+        : bad.map((entry) => `${entry.client} in ${entry.run.row.scenario}: ${entry.crashed ?? `${entry.errors} errors, ${entry.wrong} wrong, ${entry.connections ?? '?'} connections`}`).join('; '),
+    };
+  };
+  const p99 = (runs: DataplaneRun[]): Verdict => {
+    const all = figures(defaults(runs));
+    return {
+      met: all.length > 0 && all.every((entry) => entry.p99DuringMs <= TARGETS.maxP99DuringFailoverMs),
+      detail: all.map((entry) => `${entry.client} ${entry.p99DuringMs} ms`).join(', '),
+    };
+  };
+  return [
+    {
+      goal: `Data plane: back on a replica ≤ ${TARGETS.maxPrimaryReadsAfterFailoverMs} ms after the promotion (failover, 10 s TTL, caching resolver), `
+        + 'every client and concurrency (ours: the client packages; baseline: GLIDE and the README\'s old code)',
+      ours: back(ours),
+      baseline: back(others),
+    },
+    {
+      goal: `Data plane: 0 application errors, 0 wrong replies, ≤ ${TARGETS.maxConnectionsPerReaderPerEvent} new connections per reader per event, every scenario`,
+      ours: clean(ours),
+      baseline: clean(others),
+    },
+    {
+      goal: `Data plane: p99 read latency during a failover ≤ ${TARGETS.maxP99DuringFailoverMs} ms (10 s TTL, caching resolver)`,
+      ours: p99(ours),
+      baseline: p99(others),
+    },
+  ];
 }
 
 export function writeReports(directory: string, results: BenchResults): { json: string; markdown: string } {
@@ -151,6 +227,25 @@ const table = (header: string[], rows: (string | number)[][]) => [
 const pair = (ours: string | number, baseline: string | number) => `${ours} / ${baseline}`;
 const ms = (value: number | null) => value === null ? 'never' : `${value} ms`;
 const yesNo = (value: boolean) => value ? '✓' : '✗';
+
+/** The data-plane job alone (`--dataplane-only`): its goals and section 5. */
+export function writeDataplaneReport(directory: string, run: RunInfo, dataplane: DataplaneResult): { json: string; markdown: string } {
+  fs.mkdirSync(directory, { recursive: true });
+  const goals = dataplaneGoals(dataplane);
+  const json = path.join(directory, 'dataplane.json');
+  const markdown = path.join(directory, 'dataplane.md');
+  fs.writeFileSync(json, `${JSON.stringify({ run, goals, dataplane }, undefined, 2)}\n`);
+  fs.writeFileSync(markdown, `${[
+    '# Benchmark results: the data plane only',
+    '',
+    `Measured in one run of \`npx projen bench --dataplane-only\` on ${run.startedAt}: Node ${run.node}, ${run.cpus} CPUs, ${run.runtimeSeconds} s in all.`,
+    '',
+    table(['Goal', 'Ours', 'Baseline'], goals.map((goal) => [goal.goal, mark(goal.ours), mark(goal.baseline)])),
+    '',
+    renderDataplane(dataplane),
+  ].join('\n')}\n`);
+  return { json, markdown };
+}
 
 export function renderMarkdown(results: BenchResults): string {
   const { run, calls, overhead, coldStart, fleet, dataplane } = results;
@@ -244,7 +339,7 @@ export function renderMarkdown(results: BenchResults): string {
       fleetRow('Lost updates (names still wrong at the end)', (entry) => entry.lostUpdates),
     ]),
     '',
-    '## 5. Data plane: real clients through a failover',
+    '## 5. Data plane: shared readers through failovers, a replica back empty and a resolver outage',
     '',
     renderDataplane(dataplane),
     '',
@@ -260,42 +355,52 @@ export function renderMarkdown(results: BenchResults): string {
   ].join('\n')}\n`;
 }
 
-/** The old redis-py code reads through replica1 only, so it has no reads through replica2 when that is the affected name. */
-function readsThroughAffectedName(client: ClientResult): string[] {
-  const windows = [client.before, client.during, client.after];
-  return windows.every((window) => window.reads === 0)
-    ? ['no reads through this name', 'n/a']
-    : [windows.map(percentOnPrimary).join(' / '), client.backOnReplicaMs === 0 ? 'never left' : ms(client.backOnReplicaMs)];
-}
+const CLIENT_NAMES: Record<string, string> = {
+  'node-package': 'redis-stable-readers (Node), 50 loops',
+  'python-threads': 'redis-stable-readers (Python), 8 threads',
+  'python-asyncio': 'redis-stable-readers (asyncio), 50 tasks',
+  'node-glide': 'Valkey GLIDE (Node), 50 loops',
+  'node-readme': "README's old ioredis code, 50 loops",
+  'python-readme': "README's old redis-py code, 8 threads",
+};
 
 export function renderDataplane(dataplane: DataplaneResult): string {
-  const writes = (client: ClientResult) => client.writes
-    ? `${client.writes.acknowledged} / ${client.writes.errors} / ${client.writes.lost} (${client.writes.lostAfterSwitch})`
-    : 'no writer';
+  const first = dataplane.runs[0].result;
   return [
     'Three `redis-server` 7.0 nodes with TLS, AUTH and TLS replication on their own loopback addresses, moto mirroring their roles, '
-      + 'a DNS server answering the zone from moto\'s Route 53 (with a caching resolver in front unless the row says otherwise), and the '
-      + `bundled updater, notified ${dataplane.runs[0].result.model.notificationDelayMs} ms after each change (SNS). Each client`
-      + ' process reads through every replica name every 25 ms (the old '
-      + 'redis-py snippet only through replica1) and, for the README code, writes through `primary.<zone>` every 50 ms. It runs under '
-      + '`unshare` with the lab resolver in its `/etc/resolv.conf`, so the README code runs unchanged.',
+      + 'a DNS server answering the zone from moto\'s Route 53 behind a caching resolver, and the bundled updater, notified '
+      + `${first.model.notificationDelayMs} ms after each change (SNS). Each client process holds **one reader object shared by every loop** `
+      + '(request loop, thread or task), as applications share a client; each loop reads its own key every 50 ms, whose value is unique '
+      + 'to it, so a reply meant for another loop is caught. The packages run as installed '
+      + `(${dataplane.installedFrom}); every process runs with the lab resolver in its own \`/etc/resolv.conf\`, unchanged.`,
     '',
-    '"Primary reads" are reads through the name whose node the event took away (replica1; replica2 when a replica is removed) that a '
-      + 'primary served: before the change / until the names are right and the TTL and a margin passed / after that. "Back on a replica": '
-      + 'from the change to the first replica read after the last read a primary served or that failed ("never left": none did). Writes: acknowledged / errors that '
-      + 'reached the application / acknowledged but missing afterwards (of those, acknowledged after the switch).',
+    '"Back on a replica": from the promotion to the end of the last read a primary served ("never": still on it at the end; '
+      + '"–": nothing was promoted). Our clients and the old code send GET and ROLE on one connection, so each read names its node\'s role; '
+      + 'GLIDE cannot, so for it the servers\' GET counts are sampled every 100 ms with each node\'s role (†). p99: read latency from the change '
+      + 'until the names are right and the TTL and a margin have passed (before the event, in brackets). Connections: opened during the event, as the '
+      + 'client counts them (GLIDE: as the servers count them, less the lab\'s own and replication connections). Errors reached the application.',
     '',
-    table(['Scenario', 'Names right after', 'Client', 'Primary reads before / during / after', 'Back on a replica', 'Read errors', 'Writes ack / errors / lost (after switch)'],
-      dataplane.runs.flatMap(({ row, result }) => result.clients.map((client, index) => [
-        index === 0 ? row.label : '',
-        index === 0 ? ms(result.namesCorrectAfterMs) : '',
-        client.client.replace('recipe', 'README').replace('legacy', 'old README'),
-        ...readsThroughAffectedName(client),
-        client.readErrors,
-        writes(client),
-      ]))),
+    table(['Scenario', 'Client', 'Reads', 'Back on a replica', 'p99 during (before)', 'Max', 'Connections opened', 'Errors', 'Wrong replies'],
+      dataplane.runs.flatMap(({ row, result }) => result.clients.map((client, index) => {
+        const figures = clientFigures(result, client);
+        const promotes = row.scenario.includes('failover') || row.scenario.includes('down');
+        return [
+          index === 0 ? `${row.label} (names right after ${ms(result.namesCorrectAfterMs)})` : '',
+          CLIENT_NAMES[client.kind] ?? client.client,
+          client.reads,
+          figures.crashed ? `**${figures.crashed}**` : !promotes ? '–' : `${ms(figures.backOnReplicaMs)}${figures.measuredBy === 'server' ? ' †' : ''}`,
+          `${figures.p99DuringMs} ms (${figures.p99BeforeMs} ms)`,
+          `${figures.maxMs} ms`,
+          figures.connections ?? '?',
+          client.errors,
+          client.wrong,
+        ];
+      }))),
     '',
-    `ElastiCache assumptions of the default row (test/dataplane/switches.ts): ${Object.entries(dataplane.runs[0].result.model)
+    'Per row, new connections as the servers counted them (INFO stats total_connections_received, less the lab\'s own and replication '
+      + `connections), over every reader in the lab: ${dataplane.runs.map(({ row, result }) => `${row.scenario}/${row.clients} ${result.serverConnectionsTotal}`).join(', ')}.`,
+    '',
+    `ElastiCache assumptions of the default rows (test/dataplane/switches.ts): ${Object.entries(first.model)
       .map(([name, value]) => `\`${name}\` ${value === null ? 'lost' : value}`).join(', ')}.`,
   ].join('\n');
 }

@@ -11,7 +11,9 @@
  * Everything runs against moto on 127.0.0.1; a guard refuses any other connection. Needs the
  * bundle (`npx projen bundle`). `--quick` shrinks every sample for a smoke run.
  *
- * Run by hand: npx ts-node -P tsconfig.dev.json test/bench/run.ts [--quick]
+ * `--dataplane-only` runs job 5 alone and writes test-reports/bench/dataplane.md and dataplane.json.
+ *
+ * Run by hand: npx ts-node -P tsconfig.dev.json test/bench/run.ts [--quick] [--dataplane-only]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -22,7 +24,7 @@ import { measureDataplane } from './dataplane';
 import { FleetSize, runFleet } from './fleet';
 import { MotoAdmin, NAMES_PER_GROUP, REPORT_DIR, sdkEnv, TTL_SECONDS } from './moto-fixtures';
 import { measureOverhead } from './overhead';
-import { evaluateGoals, writeReports } from './report';
+import { evaluateGoals, writeDataplaneReport, writeReports } from './report';
 import { ThrottlingProxy } from './throttling-proxy';
 import { nowMs, round } from './util';
 import { createUpdaterAws } from '../../lambda/updater/aws';
@@ -35,6 +37,7 @@ const BUNDLE = path.join(__dirname, '../../assets/updater/index.js');
 const WATCHDOG_MS = 9 * 60_000;
 
 const QUICK = process.argv.includes('--quick');
+const DATAPLANE_ONLY = process.argv.includes('--dataplane-only');
 const SIZES = QUICK
   ? { overheadWarmUp: 50, overheadRuns: 200, coldStartSamples: 5, otherGroups: 10 }
   : { overheadWarmUp: 300, overheadRuns: 2_000, coldStartSamples: 30, otherGroups: 10 };
@@ -60,6 +63,15 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(REPORT_DIR, { recursive: true });
   const startedAt = new Date().toISOString();
+  if (DATAPLANE_ONLY) {
+    log(`5. data plane${QUICK ? ' (failover only)' : ''}`);
+    const dataplane = await measureDataplane({ quick: QUICK });
+    const run = { startedAt, runtimeSeconds: round((nowMs() - started) / 1000), node: process.version, cpus: os.cpus().length, quick: QUICK };
+    const files = writeDataplaneReport(REPORT_DIR, run, dataplane);
+    log(`wrote ${path.relative(process.cwd(), files.markdown)} and ${path.relative(process.cwd(), files.json)}`);
+    console.log(`\n${fs.readFileSync(files.markdown, 'utf-8')}`);
+    return;
+  }
 
   let moto: MotoServer | undefined;
   let proxy: ThrottlingProxy | undefined;

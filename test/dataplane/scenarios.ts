@@ -55,9 +55,10 @@ const resolverDown = (failoverMeanwhile: boolean) => async (lab: Lab): Promise<E
   const from = Date.now();
   lab.setResolverAnswering(false);
   try {
-    const times = failoverMeanwhile ? { ...await lab.failover(newPrimary), promotes: true } : { promotedAt: from, switchedAt: from };
+    const times = failoverMeanwhile ? await lab.failover(newPrimary) : { promotedAt: from, switchedAt: from };
     await sleep(Math.max(0, from + RESOLVER_DOWN_MS - Date.now()));
-    return { changedAt: times.promotedAt, switchedAt: times.switchedAt, affectedName, promotes: failoverMeanwhile, resolverDown: { from, to: Date.now() } };
+    const resolverWasDown = { from, to: Date.now() };
+    return { changedAt: times.promotedAt, switchedAt: times.switchedAt, affectedName, promotes: failoverMeanwhile, resolverDown: resolverWasDown };
   } finally {
     lab.setResolverAnswering(true);
   }

@@ -1,6 +1,6 @@
 /** Judges a shared-reader client's reads: errors, wrong replies, where reads went, latency, and connections. */
-import type { ReadRecord } from './shared-config';
 import type { EventTimes } from './scenarios';
+import type { ReadRecord } from './shared-config';
 import { percentile } from '../bench/util';
 
 export interface SharedWindows {
@@ -31,7 +31,7 @@ export interface SharedClientResult {
    * when reads were still on a primary at the end or the event promotes nothing.
    */
   readonly primaryReadsStopMs: number | null;
-  /** Read latency before the event (the machine's baseline), while it lasted (from the change until settled), and over the whole run. */
+  /** Read latency in the 1.5 s before the event (the machine's baseline), while it lasted (from the change until settled), and over the whole run. */
   readonly p99BeforeMs: number;
   readonly p99DuringMs: number;
   readonly p50DuringMs: number;
@@ -40,7 +40,12 @@ export interface SharedClientResult {
   readonly budgetMs?: number;
   readonly slowerThanBudget: number;
   /** While the resolver answered nothing: reads, those from a replica, and loops with none from a replica. */
-  readonly whileResolverDown?: { readonly reads: number; readonly expected: number; readonly onReplica: number; readonly loopsWithoutReplicaRead: number };
+  readonly whileResolverDown?: {
+    readonly reads: number;
+    readonly expected: number;
+    readonly onReplica: number;
+    readonly loopsWithoutReplicaRead: number;
+  };
   /** What the client says it did during the event (its own counters, differences). */
   readonly clientCounters: Record<string, number>;
   /** Connections the client says it opened during the event (the counter of {@link CONNECTION_COUNTERS}). */
@@ -112,7 +117,7 @@ export function judgeShared(runner: SharedRunnerView, windows: SharedWindows, en
       after: primary(inWindow(windows.settledAt, Number.MAX_SAFE_INTEGER)),
     },
     primaryReadsStopMs: !promotes || stillOnPrimary ? null : lastOnPrimary ? lastOnPrimary[0] - changedAt : 0,
-    p99BeforeMs: round(percentile(latencies(inWindow(0, changedAt)), 0.99)),
+    p99BeforeMs: round(percentile(latencies(inWindow(changedAt - STEADY_BEFORE_MS, changedAt)), 0.99)),
     p99DuringMs: round(percentile(latencies(during), 0.99)),
     p50DuringMs: round(percentile(latencies(during), 0.5)),
     maxMs: round(Math.max(0, ...latencies(reads))),
@@ -123,5 +128,8 @@ export function judgeShared(runner: SharedRunnerView, windows: SharedWindows, en
     connectionsOpened: clientCounters[CONNECTION_COUNTERS[runner.config.kind]],
   };
 }
+
+/** The steady state before an event, for its latency baseline (the runners' start, with its TLS handshakes, lies before). */
+const STEADY_BEFORE_MS = 1_500;
 
 const round = (value: number) => (Number.isFinite(value) ? Math.round(value * 10) / 10 : value);

@@ -98,6 +98,7 @@ test('a certificate that does not verify (no CA given) fails at once, with TLS_F
 
 test('50 callers sharing one reader each get their own key\'s value, spread over both replicas', async () => {
   const reader = newReader();
+  const connects = record(reader, ['connect']);
   const gets = async () => Promise.all(lab.nodes.map(async (node) => {
     const stats = String(await node.command('INFO', 'commandstats'));
     return Number(/cmdstat_get:calls=(\d+)/.exec(stats)?.[1] ?? 0);
@@ -107,11 +108,13 @@ test('50 callers sharing one reader each get their own key\'s value, spread over
   await sleep(1_500);
   await load.stop();
   const served = (await gets()).map((count, index) => count - before[index]);
-  console.log(`50 loops: ${load.reads} reads in 1.5 s, ${load.wrong} wrong, ${load.errors.length} errors, GETs per node a/b/c ${served.join('/')}, p99 ${load.percentile(0.99)} ms`);
+  console.log(`50 loops: ${connects.length} connections opened by 50 first calls at once; ${load.reads} reads in 1.5 s, ${load.wrong} wrong, ${load.errors.length} errors, GETs per node a/b/c ${served.join('/')}, p99 ${load.percentile(0.99)} ms`);
   expect(load.errors).toEqual([]);
   expect(load.wrong).toBe(0);
   expect(load.reads).toBeGreaterThan(1_000);
   expect(served[0]).toBe(0);
+  // 50 first calls at once made one connection per name, no more.
+  expect(connects.map((e) => (e.payload as { target: string }).target).sort()).toEqual([lab.nodes[1].hostname, lab.nodes[2].hostname]);
   expect(Math.min(served[1], served[2])).toBeGreaterThan(served[1] / 3);
 });
 

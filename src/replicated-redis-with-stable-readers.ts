@@ -17,6 +17,7 @@ import { normalizeRecordName, replicaRecordLabel } from './private/contract';
 import {
   DEFAULT_ENGINE_VERSIONS,
   EngineVersion,
+  isDataTieringNodeType,
   isKnownEngineVersion,
   knownEngineVersions,
   LogType,
@@ -64,6 +65,15 @@ export interface ReplicatedRedisWithStableReadersProps {
    * create-only `ReplicasPerNodeGroup`, which would replace the group and lose its data.
    *
    * @default 2
+   * @example
+   * import { Stack } from 'aws-cdk-lib';
+   * import * as ec2 from 'aws-cdk-lib/aws-ec2';
+   * import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
+   *
+   * declare const stack: Stack;
+   * declare const vpc: ec2.IVpc;
+   * // replica1 … replica3 in the zone, on three replicas beside the primary.
+   * new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc, replicas: 3 });
    */
   readonly replicas?: number;
 
@@ -71,6 +81,14 @@ export interface ReplicatedRedisWithStableReadersProps {
    * The cache engine.
    *
    * @default ReplicationGroupEngine.VALKEY
+   * @example
+   * import { Stack } from 'aws-cdk-lib';
+   * import * as ec2 from 'aws-cdk-lib/aws-ec2';
+   * import { ReplicatedRedisWithStableReaders, ReplicationGroupEngine } from 'cdk-redis-stable-readers';
+   *
+   * declare const stack: Stack;
+   * declare const vpc: ec2.IVpc;
+   * new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc, engine: ReplicationGroupEngine.REDIS, engineVersion: '7.1' });
    */
   readonly engine?: ReplicationGroupEngine;
 
@@ -95,7 +113,9 @@ export interface ReplicatedRedisWithStableReadersProps {
    * The node type of every node.
    *
    * Must have ElastiCache's form `cache.<family>.<size>`, e.g. `cache.r7g.xlarge`; whether the Region offers
-   * the type is checked at deploy.
+   * the type is checked at deploy. An r6gd type (`cache.r6gd.xlarge`) turns data tiering on, which ElastiCache requires
+   * for it: it needs Redis OSS 6.2 or later or any Valkey version, and allows only the `volatile-lru`, `allkeys-lru`
+   * and `noeviction` eviction policies.
    *
    * @default 'cache.m7g.large' (supports Multi-AZ with automatic failover)
    * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html
@@ -194,7 +214,7 @@ export interface ReplicatedRedisWithStableReadersProps {
    * The id of the RBAC user group whose users may connect, instead of an AUTH token.
    *
    * A replication group takes one user group. Its users authenticate with a password or, when IAM-enabled,
-   * with an IAM token (see `grantConnect`). Named after the alpha's `userGroup` (this prop was `userGroupIds`
+   * with an IAM token (see `grantConnect`). RBAC needs Redis OSS 6.0 or later or any Valkey version. Named after the alpha's `userGroup` (this prop was `userGroupIds`
    * before 0.1).
    *
    * @default - no user group; an AUTH token is used
@@ -286,6 +306,19 @@ export interface ReplicatedRedisWithStableReadersProps {
    *
    * @default - a new private hosted zone named `zoneName`
    * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html
+   * @example
+   * import { Stack } from 'aws-cdk-lib';
+   * import * as ec2 from 'aws-cdk-lib/aws-ec2';
+   * import * as route53 from 'aws-cdk-lib/aws-route53';
+   * import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
+   *
+   * declare const stack: Stack;
+   * declare const vpc: ec2.IVpc;
+   * const zone = route53.PrivateHostedZone.fromPrivateHostedZoneAttributes(stack, 'Zone', {
+   *   hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+   *   zoneName: 'sessions.cache.internal',
+   * });
+   * new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc, hostedZone: zone });
    */
   readonly hostedZone?: route53.IPrivateHostedZone;
 
@@ -344,6 +377,29 @@ const WARNING_PREFIX = 'cdk-redis-stable-readers';
  *
  * `replica1.<zone>` … `replicaN.<zone>` always point at live replicas: a bundled updater
  * re-points them after every failover, node replacement or replica count change.
+ *
+ * @example
+ * import { App, Fn, Stack } from 'aws-cdk-lib';
+ * import * as ec2 from 'aws-cdk-lib/aws-ec2';
+ * import * as lambda from 'aws-cdk-lib/aws-lambda';
+ * import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
+ *
+ * const stack = new Stack(new App(), 'Sessions');
+ * const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 3 });
+ * const cache = new ReplicatedRedisWithStableReaders(stack, 'Cache', { vpc, replicas: 3 });
+ *
+ * const api = new lambda.Function(stack, 'Api', {
+ *   runtime: lambda.Runtime.NODEJS_24_X,
+ *   handler: 'index.handler',
+ *   code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+ *   vpc,
+ *   environment: {
+ *     CACHE_WRITER: cache.primaryHostname,
+ *     CACHE_READERS: Fn.join(',', cache.replicaHostnames),
+ *   },
+ * });
+ * cache.connections.allowDefaultPortFrom(api);
+ * cache.grantReadAuthToken(api);
  */
 export class ReplicatedRedisWithStableReaders extends ReplicatedRedisWithStableReadersBase implements IReplicatedRedisWithStableReaders {
   /**
@@ -534,6 +590,8 @@ export class ReplicatedRedisWithStableReaders extends ReplicatedRedisWithStableR
       engine,
       engineVersion,
       cacheNodeType,
+      // ElastiCache refuses an r6gd group without it; left out for every other type (it is create-only).
+      dataTieringEnabled: !Token.isUnresolved(cacheNodeType) && isDataTieringNodeType(cacheNodeType) ? true : undefined,
       clusterMode: 'disabled',
       numCacheClusters: replicas + 1,
       automaticFailoverEnabled: true,

@@ -86,6 +86,33 @@ export function supportsTransitEncryptionMode(version: EngineVersion): boolean {
   return version.engine === ReplicationGroupEngine.VALKEY || atLeast(version, 7, 0);
 }
 
+/**
+ * Whether the version supports RBAC user groups (`UserGroupIds`): Redis OSS 6.0 and later, every Valkey.
+ *
+ * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html
+ */
+export function supportsUserGroups(version: EngineVersion): boolean {
+  return version.engine === ReplicationGroupEngine.VALKEY || atLeast(version, 6, 0);
+}
+
+/**
+ * Whether the version supports data tiering (the r6gd nodes): Redis OSS 6.2 and later, every Valkey.
+ *
+ * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/data-tiering.html
+ */
+export function supportsDataTiering(version: EngineVersion): boolean {
+  return version.engine === ReplicationGroupEngine.VALKEY || atLeast(version, 6, 2);
+}
+
+/**
+ * Whether the node type tiers data to SSD (the r6gd family), which ElastiCache requires `DataTieringEnabled: true` for.
+ *
+ * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html (DataTieringEnabled)
+ */
+export function isDataTieringNodeType(cacheNodeType: string): boolean {
+  return /^cache\.r6gd\./.test(cacheNodeType);
+}
+
 /** ElastiCache's log types, in the order the construct renders them. */
 export type LogType = 'slow-log' | 'engine-log';
 

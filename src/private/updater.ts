@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,7 +13,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { REPLICA_RECORD_LABEL_PREFIX, ReconcileResourceProps, replicaNamesLeaseName, UpdaterEnv } from './contract';
+import { REPLICA_RECORD_LABEL_PREFIX, ReconcileResourceProps, replicaNamesLeaseName, UpdaterEnv, UpdaterMetrics } from './contract';
 import { suppressNagFindings } from './nag-suppressions';
 import { NoReplicaFallback } from '../options';
 
@@ -22,6 +22,9 @@ const UPDATER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'updater');
 
 /** How long one updater invocation may run; its Route 53 retries stop shortly before. */
 export const UPDATER_TIMEOUT = Duration.minutes(5);
+
+/** The alarm's window when the schedule is off: the default reconcile interval. */
+const DEFAULT_ALARM_WINDOW = Duration.minutes(5);
 
 /** Settings of the updater, already validated by the construct. */
 export interface UpdaterProps {
@@ -60,9 +63,9 @@ export class Updater extends Construct {
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Keeps the replica names of ${props.replicationGroupId} on live replicas`,
-      inlinePolicies: { Updater: this.policy(props, logGroup) },
+      inlinePolicies: { Updater: this.zonePolicy(props, logGroup) },
     });
-
+    const groupPolicy = this.groupPolicy(props, role);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -92,10 +95,13 @@ export class Updater extends Construct {
         [UpdaterEnv.REPLICA_RECORD_NAMES]: props.replicaRecordNames.join(','),
         [UpdaterEnv.RECORD_TTL_SECONDS]: String(props.recordTtl.toSeconds()),
         [UpdaterEnv.NO_REPLICA_FALLBACK]: props.noReplicaFallback,
+        [UpdaterEnv.STACK_ID]: Aws.STACK_ID,
       },
     });
-    // The policy is inline on the role, so the function never runs without it.
-    this.function.node.addDependency(role);
+    // The policies come first, so the function never runs without them. It also waits for the group: when
+    // replicationGroupId changes, CloudFormation creates the new group (10 to 20 minutes) before it gives the function
+    // the new id, so no run looks for a group that does not exist yet.
+    this.function.node.addDependency(role, groupPolicy, props.replicationGroup);
 
     const records = new CustomResource(this, 'ReplicaRecords', {
       serviceToken: this.provider(props.logRetention).serviceToken,
@@ -129,54 +135,52 @@ export class Updater extends Construct {
       schedule.node.addDependency(records);
     }
 
+    // One-minute points, any one of them breaching in the last schedule interval: the alarm fires within a minute or
+    // two of a failed or unmanaged run, and stays in ALARM while such runs repeat at every interval.
+    const alarmWindow = props.reconcileInterval ?? DEFAULT_ALARM_WINDOW;
+    const period = Duration.minutes(1);
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
-      alarmDescription: `The replica names of ${props.replicationGroupId} may be stale: the updater failed or dead-lettered an event`,
+      alarmDescription: `The replica names of ${props.replicationGroupId} may be stale: the updater failed, dead-lettered an event, `
+        + 'or found the names not its own to manage (no lease, or another owner\'s)',
       metric: new cloudwatch.MathExpression({
-        label: 'Updater errors and dead-lettered events',
-        // SQS publishes nothing for an idle queue, and arithmetic on a missing point is missing: fill both with 0.
-        expression: 'FILL(errors, 0) + FILL(deadLettered, 0)',
+        label: 'Updater errors, dead-lettered events and runs that could not manage the names',
+        // SQS publishes nothing for an idle queue, and arithmetic on a missing point is missing: fill each with 0.
+        expression: 'FILL(errors, 0) + FILL(deadLettered, 0) + FILL(notManaged, 0)',
         usingMetrics: {
-          errors: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
-          deadLettered: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            statistic: cloudwatch.Stats.MAXIMUM,
-            period: Duration.minutes(5),
+          errors: this.function.metricErrors({ statistic: cloudwatch.Stats.SUM, period }),
+          deadLettered: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period }),
+          // Published by the handler (Powertools embedded metric format) with these dimensions: contract.ts.
+          notManaged: new cloudwatch.Metric({
+            namespace: UpdaterMetrics.NAMESPACE,
+            metricName: UpdaterMetrics.NAMES_NOT_MANAGED,
+            dimensionsMap: { service: UpdaterMetrics.SERVICE, [UpdaterMetrics.GROUP_DIMENSION]: props.replicationGroupId },
+            statistic: cloudwatch.Stats.SUM,
+            period,
           }),
         },
-        period: Duration.minutes(5),
+        period,
       }),
       threshold: 1,
-      evaluationPeriods: 1,
+      evaluationPeriods: Math.max(1, Math.round(alarmWindow.toMinutes({ integral: false }))),
+      datapointsToAlarm: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     suppressNagFindings(role, [{
       id: 'AwsSolutions-IAM5',
-      reason: 'Scoped wildcards only: cache clusters named <group id>-* (members are added and replaced over time), '
-        + 'Route 53 change ids (unknown until a change is made), and this function\'s own log streams.',
-      appliesTo: [
-        `Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:cluster:${props.replicationGroupId}-*`,
-        'Resource::arn:<AWS::Partition>:route53:::change/*',
-        { regex: '/^Resource::<.*LogGroup.*\\.Arn>:\\*$/g' },
-      ],
+      reason: 'Scoped wildcards only: this function\'s own log streams.',
+      appliesTo: [{ regex: '/^Resource::<.*LogGroup.*\\.Arn>:\\*$/g' }],
+    }]);
+    suppressNagFindings(groupPolicy, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'Scoped wildcard only: cache clusters named <group id>-* (members are added and replaced over time).',
+      appliesTo: [`Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:cluster:${props.replicationGroupId}-*`],
     }]);
   }
 
-  /** Least privilege: only this zone's replica CNAMEs, only this group and its members, only its own logs. */
-  private policy(props: UpdaterProps, logGroup: logs.ILogGroup): iam.PolicyDocument {
-    const stack = Stack.of(this);
-    const groupArn = stack.formatArn({
-      service: 'elasticache',
-      resource: 'replicationgroup',
-      resourceName: props.replicationGroupId,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const memberArns = stack.formatArn({
-      service: 'elasticache',
-      resource: 'cluster',
-      resourceName: `${props.replicationGroupId}-*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+  /** Least privilege: only this zone's replica CNAMEs and its own logs. */
+  private zonePolicy(props: UpdaterProps, logGroup: logs.ILogGroup): iam.PolicyDocument {
     return new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
@@ -202,10 +206,37 @@ export class Updater extends Construct {
           resources: [props.hostedZone.hostedZoneArn],
         }),
         new iam.PolicyStatement({
-          sid: 'FollowChanges',
-          actions: ['route53:GetChange'],
-          resources: [stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' })],
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
         }),
+      ],
+    });
+  }
+
+  /**
+   * Only this group and its members, in a policy of its own whose construct id names the group. When
+   * replicationGroupId changes, the new id makes a new policy, which CloudFormation creates before it updates the
+   * function and deletes with the old one in the cleanup phase: a run of the old function still reads the old group,
+   * a run of the new one the new group, and no run meets AccessDenied in between.
+   */
+  private groupPolicy(props: UpdaterProps, role: iam.IRole): iam.Policy {
+    const stack = Stack.of(this);
+    const groupArn = stack.formatArn({
+      service: 'elasticache',
+      resource: 'replicationgroup',
+      resourceName: props.replicationGroupId,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const memberArns = stack.formatArn({
+      service: 'elasticache',
+      resource: 'cluster',
+      resourceName: `${props.replicationGroupId}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return new iam.Policy(this, `ReadGroup-${props.replicationGroupId}`, {
+      roles: [role],
+      statements: [
         new iam.PolicyStatement({
           sid: 'ReadReplicationGroup',
           actions: ['elasticache:DescribeReplicationGroups'],
@@ -215,11 +246,6 @@ export class Updater extends Construct {
           sid: 'ReadMemberStatus',
           actions: ['elasticache:DescribeCacheClusters'],
           resources: [memberArns],
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
         }),
       ],
     });

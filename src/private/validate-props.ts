@@ -2,7 +2,15 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { MAX_REPLICA_RECORDS } from './contract';
-import { isOlderThanKnown, knownEngineVersions, parseEngineVersion, supportsTransitEncryptionMode } from './engine-versions';
+import {
+  isDataTieringNodeType,
+  isOlderThanKnown,
+  knownEngineVersions,
+  parseEngineVersion,
+  supportsDataTiering,
+  supportsTransitEncryptionMode,
+  supportsUserGroups,
+} from './engine-versions';
 import { classifyZone } from './hosted-zones';
 import { ReplicationGroupEngine } from '../engine';
 import { TransitEncryptionMode } from '../options';
@@ -295,6 +303,35 @@ const RULES: Rule[] = [
     return version === undefined || supportsTransitEncryptionMode(version)
       ? undefined
       : `transitEncryptionMode needs Redis OSS 7.0 or later or any Valkey version, got engine '${engine}' version '${engineVersion}'`;
+  },
+
+  // RBAC arrived with Redis OSS 6.0 (ElastiCache user guide, Role-Based Access Control); older engines fail at deploy.
+  ({ engine, engineVersion, userGroupId }) => {
+    const version = userGroupId === undefined || Token.isUnresolved(engineVersion) ? undefined : parseEngineVersion(engine, engineVersion);
+    return version === undefined || supportsUserGroups(version)
+      ? undefined
+      : `userGroupId needs an engine with RBAC user groups, Redis OSS 6.0 or later or any Valkey version, got engine '${engine}' version '${engineVersion}'`;
+  },
+
+  // r6gd nodes tier data to SSD, which the construct turns on for them: ElastiCache offers it from Redis OSS 6.2 and on
+  // every Valkey version (ElastiCache user guide, Data tiering).
+  ({ engine, engineVersion, cacheNodeType }) => {
+    const version = Token.isUnresolved(cacheNodeType) || !isDataTieringNodeType(cacheNodeType) || Token.isUnresolved(engineVersion)
+      ? undefined
+      : parseEngineVersion(engine, engineVersion);
+    return version === undefined || supportsDataTiering(version)
+      ? undefined
+      : `cacheNodeType '${cacheNodeType}' (r6gd, data tiering) needs Redis OSS 6.2 or later or any Valkey version, got engine '${engine}' version '${engineVersion}'`;
+  },
+
+  // Data tiering supports only these eviction policies (ElastiCache user guide, Data tiering prerequisites).
+  ({ cacheNodeType, parameters }) => {
+    const policy = parameters?.['maxmemory-policy'];
+    const allowed = ['volatile-lru', 'allkeys-lru', 'noeviction'];
+    return policy === undefined || Token.isUnresolved(policy) || Token.isUnresolved(cacheNodeType) || !isDataTieringNodeType(cacheNodeType)
+      || allowed.includes(policy.trim().toLowerCase())
+      ? undefined
+      : `parameters must set maxmemory-policy to one of ${allowed.join(', ')} with cacheNodeType '${cacheNodeType}' (data tiering), got '${policy}'`;
   },
 
   ({ userGroupId }) => userGroupId === undefined || Token.isUnresolved(userGroupId) || userGroupId.trim().length > 0

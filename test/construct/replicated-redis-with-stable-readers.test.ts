@@ -7,7 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ReplicationGroupEngine, NoReplicaFallback, ReplicatedRedisWithStableReaders, ReplicatedRedisWithStableReadersProps, TransitEncryptionMode } from '../../src';
-import { UpdaterEnv } from '../../src/private/contract';
+import { UpdaterEnv, UpdaterMetrics } from '../../src/private/contract';
 import { newStackWithVpc } from '../support/stacks';
 
 function synth(props: Partial<ReplicatedRedisWithStableReadersProps> = {}) {
@@ -42,6 +42,12 @@ describe('replication group', () => {
     });
     expect(replicationGroup(template).Properties.ReplicasPerNodeGroup).toBeUndefined();
     expect(replicationGroup(template).Properties.NumNodeGroups).toBeUndefined();
+  });
+
+  test('an r6gd node type turns data tiering on, which ElastiCache requires for it; other types leave it out (create-only)', () => {
+    expect(replicationGroup(synth({ cacheNodeType: 'cache.r6gd.xlarge' }).template).Properties.DataTieringEnabled).toBe(true);
+    expect(replicationGroup(synth({ cacheNodeType: 'cache.r6g.xlarge' }).template).Properties.DataTieringEnabled).toBeUndefined();
+    expect(replicationGroup(synth().template).Properties.DataTieringEnabled).toBeUndefined();
   });
 
   test('the replication group is the construct\'s default child with id Resource', () => {
@@ -443,6 +449,8 @@ describe('updater', () => {
           [UpdaterEnv.REPLICA_RECORD_NAMES]: cache.replicaHostnames.join(','),
           [UpdaterEnv.RECORD_TTL_SECONDS]: '15',
           [UpdaterEnv.NO_REPLICA_FALLBACK]: 'keep',
+          // The stack that owns the lease: scheduled and notified runs write only under a lease of this stack.
+          [UpdaterEnv.STACK_ID]: { Ref: 'AWS::StackId' },
         },
       },
       DeadLetterConfig: { TargetArn: Match.anyValue() },
@@ -464,18 +472,46 @@ describe('updater', () => {
     synth({ scheduledReconcile: false }).template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
-  test('the alarm fires on updater errors or dead-lettered events', () => {
+  test('the alarm fires on updater errors, dead-lettered events, or runs that found the names not theirs to manage', () => {
     const { template, cache } = synth();
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'FILL(errors, 0) + FILL(deadLettered, 0)' }),
-        Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Errors' }) }) }),
+        Match.objectLike({ Expression: 'FILL(errors, 0) + FILL(deadLettered, 0) + FILL(notManaged, 0)' }),
+        Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Errors' }), Period: 60 }) }),
         Match.objectLike({ Id: 'deadLettered', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ApproximateNumberOfMessagesVisible' }) }) }),
+        // The handler publishes it with Powertools' service dimension and the group's (lambda/updater/updater.lambda.ts).
+        Match.objectLike({
+          Id: 'notManaged',
+          MetricStat: {
+            Metric: {
+              Namespace: 'CdkRedisStableReaders',
+              MetricName: 'NamesNotManaged',
+              Dimensions: [
+                { Name: 'ReplicationGroupId', Value: cache.replicationGroupId },
+                { Name: 'service', Value: UpdaterMetrics.SERVICE },
+              ],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
+        }),
       ]),
     });
     expect(cache.updaterAlarm.alarmArn).toBeDefined();
+  });
+
+  test.each([
+    ['the default 5-minute schedule', {}, 5],
+    ['a 15-minute schedule', { reconcileInterval: Duration.minutes(15) }, 15],
+    ['no schedule (the default interval)', { scheduledReconcile: false }, 5],
+  ])('with %s, one breaching minute within one schedule interval fires the alarm', (_, props, minutes) => {
+    synth(props).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('may be stale'),
+      EvaluationPeriods: minutes,
+      DatapointsToAlarm: 1,
+    });
   });
 });
 
@@ -484,6 +520,16 @@ describe('least-privilege IAM', () => {
     const roles = template.findResources('AWS::IAM::Role', { Properties: { Policies: [{ PolicyName: 'Updater' }] } });
     expect(Object.keys(roles)).toHaveLength(1);
     return Object.values(roles)[0].Properties.Policies[0].PolicyDocument.Statement;
+  }
+
+  /** The policy that reads the group: a resource of its own, named after the group. */
+  function groupPolicy(template: Template): { logicalId: string; statements: any[] } {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadReplicationGroup' })]) } },
+    });
+    expect(Object.keys(policies)).toHaveLength(1);
+    const [logicalId, policy] = Object.entries(policies)[0];
+    return { logicalId, statements: policy.Properties.PolicyDocument.Statement };
   }
 
   test('no AWS-managed policies anywhere', () => {
@@ -511,8 +557,11 @@ describe('least-privilege IAM', () => {
         },
       },
       { Sid: 'ReadReplicaNames', Effect: 'Allow', Action: 'route53:ListResourceRecordSets', Resource: zoneArn },
-      { Sid: 'FollowChanges', Effect: 'Allow', Action: 'route53:GetChange', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::change/*']] } },
     ]));
+  });
+
+  test('no route53:GetChange: the updater never waits for a change to propagate', () => {
+    expect(JSON.stringify(synth().template.toJSON())).not.toContain('route53:GetChange');
   });
 
   test('ElastiCache reads only this group and its members', () => {
@@ -520,10 +569,30 @@ describe('least-privilege IAM', () => {
     const arn = (resource: string) => ({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticache:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
     });
-    expect(updaterPolicy(template)).toEqual(expect.arrayContaining([
+    expect(groupPolicy(template).statements).toEqual([
       { Sid: 'ReadReplicationGroup', Effect: 'Allow', Action: 'elasticache:DescribeReplicationGroups', Resource: arn(`replicationgroup:${cache.replicationGroupId}`) },
       { Sid: 'ReadMemberStatus', Effect: 'Allow', Action: 'elasticache:DescribeCacheClusters', Resource: arn(`cluster:${cache.replicationGroupId}-*`) },
-    ]));
+    ]);
+    expect(JSON.stringify(updaterPolicy(template))).not.toContain('elasticache:');
+  });
+
+  test('a new replicationGroupId makes a new group policy, and the function waits for it and for the group', () => {
+    // GIVEN the README's procedure: replicationGroupId changes, zoneName is kept
+    const before = synth({ replicationGroupId: 'sessions-v1', zoneName: 'sessions.internal' }).template;
+    const after = synth({ replicationGroupId: 'sessions-v2', zoneName: 'sessions.internal' }).template;
+
+    // THEN the group policy gets a new logical id. CloudFormation creates a resource new to the template during the
+    // update and deletes one gone from it in the cleanup phase, after every create and update ("Update behaviors of stack
+    // resources", CloudFormation User Guide), so the role holds both reads while the function moves from one id to the other.
+    const [oldPolicy, newPolicy] = [groupPolicy(before).logicalId, groupPolicy(after).logicalId];
+    expect(newPolicy).not.toBe(oldPolicy);
+    // AND the function (whose environment names the group) is updated only after the new policy and the new group exist
+    const functionOf = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { [UpdaterEnv.REPLICATION_GROUP_ID]: Match.anyValue() } } },
+    }))[0];
+    const groupId = (template: Template) => Object.keys(template.findResources('AWS::ElastiCache::ReplicationGroup'))[0];
+    expect(functionOf(after).DependsOn).toEqual(expect.arrayContaining([newPolicy, groupId(after)]));
+    expect(functionOf(before).DependsOn).toEqual(expect.arrayContaining([oldPolicy, groupId(before)]));
   });
 
   test('log writes only to its own log group', () => {

@@ -17,6 +17,7 @@ import { normalizeRecordName, replicaRecordLabel } from './private/contract';
 import {
   DEFAULT_ENGINE_VERSIONS,
   EngineVersion,
+  isDataTieringNodeType,
   isKnownEngineVersion,
   knownEngineVersions,
   LogType,
@@ -112,7 +113,9 @@ export interface ReplicatedRedisWithStableReadersProps {
    * The node type of every node.
    *
    * Must have ElastiCache's form `cache.<family>.<size>`, e.g. `cache.r7g.xlarge`; whether the Region offers
-   * the type is checked at deploy.
+   * the type is checked at deploy. An r6gd type (`cache.r6gd.xlarge`) turns data tiering on, which ElastiCache requires
+   * for it: it needs Redis OSS 6.2 or later or any Valkey version, and allows only the `volatile-lru`, `allkeys-lru`
+   * and `noeviction` eviction policies.
    *
    * @default 'cache.m7g.large' (supports Multi-AZ with automatic failover)
    * @see https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html
@@ -211,7 +214,7 @@ export interface ReplicatedRedisWithStableReadersProps {
    * The id of the RBAC user group whose users may connect, instead of an AUTH token.
    *
    * A replication group takes one user group. Its users authenticate with a password or, when IAM-enabled,
-   * with an IAM token (see `grantConnect`). Named after the alpha's `userGroup` (this prop was `userGroupIds`
+   * with an IAM token (see `grantConnect`). RBAC needs Redis OSS 6.0 or later or any Valkey version. Named after the alpha's `userGroup` (this prop was `userGroupIds`
    * before 0.1).
    *
    * @default - no user group; an AUTH token is used
@@ -587,6 +590,8 @@ export class ReplicatedRedisWithStableReaders extends ReplicatedRedisWithStableR
       engine,
       engineVersion,
       cacheNodeType,
+      // ElastiCache refuses an r6gd group without it; left out for every other type (it is create-only).
+      dataTieringEnabled: !Token.isUnresolved(cacheNodeType) && isDataTieringNodeType(cacheNodeType) ? true : undefined,
       clusterMode: 'disabled',
       numCacheClusters: replicas + 1,
       automaticFailoverEnabled: true,

@@ -164,6 +164,9 @@ project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 // Only the bundle in assets/ ships; the handler's source does not.
 project.gitignore.exclude('/assets/', '__pycache__/', '/.venv/');
 project.addPackageIgnore('/.venv/');
+// Contributors' documents; users read the README (docs/ links are absolute GitHub URLs).
+project.addPackageIgnore('/docs/');
+project.addPackageIgnore('/CONTRIBUTING.md');
 project.addPackageIgnore('/lambda/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/test-reports/');

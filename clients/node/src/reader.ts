@@ -135,8 +135,7 @@ export class StableReader extends EventEmitter<StableReaderEvents> {
         throw new StableRedisError('CLOSED', 'the reader is closed');
       }
       if (this.fatal) {
-        this.kick(); // a later pass clears it if the cause went away
-        throw this.fatal;
+        throw this.fatal; // the next timed pass clears it if the cause went away
       }
       const connection = this.pick();
       if (connection) {

@@ -2,10 +2,11 @@
  * StableReader against real redis-server nodes (TLS, AUTH) and a DNS server, with one reader shared by
  * 50 concurrent callers, each reading its own key.
  */
+import { spawn } from 'child_process';
 import type Redis from 'ioredis';
-import { StableReader, StableRedisError } from '../src';
+import { StableReader, StableRedisError, StableWriter } from '../src';
 import type { StableReaderOptions } from '../src';
-import { Lab, Load, sleep } from './lab';
+import { Lab, Load, NODE_DOMAIN, PASSWORD, sleep } from './lab';
 
 const LOOPS = 50;
 const KEYS = 'lab:r:';
@@ -308,4 +309,32 @@ test('a failover as ElastiCache and the updater do it: promoted node left at onc
   expect(load.wrong).toBe(0);
   expect(connects.length).toBeLessThanOrEqual(2);
   expect(after).toContainEqual(expect.objectContaining({ event: 'home', payload: { name: lab.name('replica1'), target: a.hostname } }));
+});
+
+test('tls: false reads over plain TCP from a replica', async () => {
+  const [primaryIp, replicaIp] = [`${lab.subnet}.12`, `${lab.subnet}.13`];
+  const start = (ip: string, ...extra: string[]) => spawn('setpriv', ['--pdeathsig', 'SIGKILL', 'redis-server', '--bind', ip, '--port', '6379',
+    '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD, '--masterauth', PASSWORD, '--bind-source-addr', ip,
+    '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--dir', lab.dir, '--dbfilename', `${ip}.rdb`, ...extra], { stdio: 'ignore' });
+  const children = [start(primaryIp), start(replicaIp, '--replicaof', primaryIp, '6379')];
+  try {
+    lab.records.addresses.set(`node-p.${NODE_DOMAIN}`, primaryIp);
+    lab.records.addresses.set(`node-q.${NODE_DOMAIN}`, replicaIp);
+    lab.records.cnames.set(lab.name('plain1'), `node-q.${NODE_DOMAIN}`);
+    lab.records.cnames.set(lab.name('plainprimary'), `node-p.${NODE_DOMAIN}`);
+    // The writer retries (connection refused) until the server it just started listens.
+    const writer = new StableWriter({ ...lab.clientOptions, name: lab.name('plainprimary'), tls: false, timeoutMs: 3_000 });
+    await writer.write((redis) => redis.set('plain:k', 'plain value'));
+    await writer.close();
+    const reader = newReader({ names: [lab.name('plain1')], tls: false, timeoutMs: 3_000 });
+    const deadline = Date.now() + 3_000;
+    let served = await reader.read((redis) => readWithRole(redis, 'plain:k'));
+    while (served.value === null && Date.now() < deadline) { // until the replica has the key
+      await sleep(20);
+      served = await reader.read((redis) => readWithRole(redis, 'plain:k'));
+    }
+    expect(served).toEqual({ value: 'plain value', role: 'slave' });
+  } finally {
+    children.forEach((child) => child.kill('SIGKILL'));
+  }
 });

@@ -99,6 +99,21 @@ export async function setCacheClusterStatusForTest(motoUrl: string, cacheCluster
 }
 
 /**
+ * Makes the `count` DescribeReplicationGroups calls that follow the next Route 53 change batch fail with `Throttling`,
+ * through the launcher's test-only action: a read after a write that fails once the SDK's retries are spent.
+ */
+export async function throttleGroupReadsAfterNextChangeForTest(motoUrl: string, count: number, region = 'us-east-1'): Promise<void> {
+  const response = await fetch(`${motoUrl}/elasticache_${region}/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ Action: 'ThrottleGroupReadsAfterNextChangeForTest', Count: String(count) }).toString(),
+  });
+  if (!response.ok) {
+    throw new Error(`ThrottleGroupReadsAfterNextChangeForTest failed: HTTP ${response.status} ${await response.text()}`);
+  }
+}
+
+/**
  * Creates a cluster-mode-disabled group of one primary (`<id>-001`) and `replicas` replicas in moto.
  *
  * moto ignores NumCacheClusters (it would create one node), so the replicas are asked for with

@@ -52,6 +52,13 @@ moto cache cluster. Non-``available`` replicas are skipped by TestFailover::
 
     Action=SetCacheClusterStatusForTest&CacheClusterId=my-rg-002&Status=rebooting
 
+A second test-only action makes the group reads that follow the next Route 53
+change batch fail with ``Throttling``, ``Count`` times (the error ElastiCache
+answers a caller over its request rate; the SDK retries it, so ``Count`` at
+least the client's attempts makes the call fail)::
+
+    Action=ThrottleGroupReadsAfterNextChangeForTest&Count=5
+
 The ``/elasticache_<region>/`` path is how moto routes an unsigned request to
 a service and region. A request to ``/`` with a SigV4 ``Authorization`` header
 naming the ``elasticache`` service works too (moto does not check signatures).
@@ -91,6 +98,7 @@ from moto.route53.models import ChangeList, Route53Backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 TEST_STATUS_ACTION = "SetCacheClusterStatusForTest"
+TEST_THROTTLE_ACTION = "ThrottleGroupReadsAfterNextChangeForTest"
 XML_NAMESPACE = "http://elasticache.amazonaws.com/doc/2015-02-02/"
 MAX_REPLICAS = 5  # AWS limit per node group
 
@@ -105,6 +113,14 @@ _timers: list[threading.Timer] = []
 
 class NodeGroupNotFound(ElastiCacheException):
     code = "NodeGroupNotFoundFault"
+
+
+class Throttling(ElastiCacheException):
+    code = "Throttling"
+
+
+# Group reads to fail once the next change batch lands (armed), and still to fail (due).
+_throttles = {"armed": 0, "due": 0}
 
 
 # --- helpers on moto's data --------------------------------------------------
@@ -463,11 +479,32 @@ def _response_set_cache_cluster_status_for_test(self: ElastiCacheResponse) -> st
     )
 
 
+def _response_throttle_group_reads_after_next_change_for_test(self: ElastiCacheResponse) -> str:
+    with _lock:
+        _throttles["armed"] = int(self._get_param("Count") or "0")
+    return (
+        f'<{TEST_THROTTLE_ACTION}Response xmlns="{XML_NAMESPACE}">'
+        f"<ResponseMetadata><RequestId>0</RequestId></ResponseMetadata>"
+        f"</{TEST_THROTTLE_ACTION}Response>"
+    )
+
+
+_moto_describe_replication_groups = ElastiCacheResponse.describe_replication_groups
+
+
+def _response_describe_replication_groups(self: ElastiCacheResponse) -> Any:
+    with _lock:
+        if _throttles["due"] > 0:
+            _throttles["due"] -= 1
+            raise Throttling("Rate exceeded")
+    return _moto_describe_replication_groups(self)
+
+
 _moto_parse_parameters = ElastiCacheResponse.parse_parameters
 
 
 def _parse_parameters(self: ElastiCacheResponse, request: Any) -> None:
-    if self._get_action() == TEST_STATUS_ACTION:
+    if self._get_action() in (TEST_STATUS_ACTION, TEST_THROTTLE_ACTION):
         # botocore's model does not know this action, so moto's parser would fail.
         self.params = {key: values[0] for key, values in self.querystring.items()}
         return
@@ -516,6 +553,8 @@ def _route53_change_resource_record_sets(
             existing.add(key)
     # Checked above; moto's own journal check (its only use of `in rr_changes`) is turned off in install_patches.
     _moto_change_resource_record_sets(self, zoneid, change_list)
+    with _lock:
+        _throttles["due"], _throttles["armed"] = _throttles["due"] + _throttles["armed"], 0
 
 
 def _no_journal_match(self: ChangeList, item: Any) -> bool:
@@ -549,6 +588,8 @@ def install_patches(failover_delay_seconds: float) -> None:
         "decrease_replica_count": _response_decrease_replica_count,
         "describe_cache_clusters": _response_describe_cache_clusters,
         "set_cache_cluster_status_for_test": _response_set_cache_cluster_status_for_test,
+        "throttle_group_reads_after_next_change_for_test": _response_throttle_group_reads_after_next_change_for_test,
+        "describe_replication_groups": _response_describe_replication_groups,
         "parse_parameters": _parse_parameters,
     }
     for name, function in response_methods.items():

@@ -58,6 +58,7 @@ const TTL_SECONDS = 15;
 const LEASE_NAME = `replica-names-lease.${ZONE_NAME}`;
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const SERVICE_TOKEN = `arn:aws:lambda:${REGION}:123456789012:function:e2e-provider-on-event`;
+const STACK_ID = `arn:aws:cloudformation:${REGION}:123456789012:stack/e2e/00000000-0000-0000-0000-000000000000`;
 
 /** What the handler answers a reconciling event (SNS, schedule, direct invoke). */
 interface ReconcileResponse {
@@ -133,6 +134,7 @@ beforeAll(async () => {
       [UpdaterEnv.REPLICA_RECORD_NAMES]: configuredNames.join(','),
       [UpdaterEnv.RECORD_TTL_SECONDS]: String(TTL_SECONDS),
       [UpdaterEnv.NO_REPLICA_FALLBACK]: 'primary',
+      [UpdaterEnv.STACK_ID]: STACK_ID,
       AWS_ENDPOINT_URL: moto.url,
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -290,15 +292,24 @@ describe('bundled updater against moto', () => {
     await setCacheClusterStatusForTest(moto.url, backingUp, 'available');
   });
 
-  test('7. a custom resource Update that drops a name deletes it', async () => {
+  test('7. a custom resource Update that drops a name keeps it on a live replica; the next Update deletes it', async () => {
     // GIVEN three names; the deployment goes back to two
     configuredNames = namesUpTo(2);
 
     // WHEN CloudFormation updates the custom resource
     const response = await handler<CustomResourceResponse>(customResourceEvent('Update', namesUpTo(2), namesUpTo(3)));
 
-    // THEN replica3 is gone and the two names left obey the rules
+    // THEN the two names obey the rules, and replica3 still resolves, to replica1's replica: the deployment that gives
+    // applications their new names may not have reached them yet, and a resolver caches NXDOMAIN
     expect(response.PhysicalResourceId).toBe(replicaRecordsPhysicalId(zoneId));
+    const targets = await zoneTargets(namesUpTo(3));
+    expect(targets[nameOf(3)]).toBe(targets[nameOf(1)]);
+    await expectNamesFollowReplicas(namesUpTo(2), [nameOf(3)]);
+
+    // WHEN the next deployment updates the custom resource again (the names stay two)
+    await handler<CustomResourceResponse>(customResourceEvent('Update', namesUpTo(2), namesUpTo(2)));
+
+    // THEN replica3 is gone
     await expectNamesFollowReplicas(namesUpTo(2));
     expect((await readZoneCnames()).has(nameOf(3))).toBe(false);
   });
@@ -400,7 +411,7 @@ const SERVING_STATUSES = ['available', 'snapshotting', 'modifying'];
  * Checks every rule on the live zone and group, and returns which replica each name points at.
  * Collects every broken rule first, so a failure lists them all.
  */
-async function expectNamesFollowReplicas(names: readonly string[]): Promise<Assignment> {
+async function expectNamesFollowReplicas(names: readonly string[], retiring: readonly string[] = []): Promise<Assignment> {
   const [members, zone] = await Promise.all([readMembers(), readZoneCnames()]);
   const primary = members.find((member) => member.role === 'primary');
   const replicas = members.filter((member) => member.role === 'replica' && SERVING_STATUSES.includes(member.status ?? ''));
@@ -434,7 +445,7 @@ async function expectNamesFollowReplicas(names: readonly string[]): Promise<Assi
   if (loads.length > 0 && Math.max(...loads) - Math.min(...loads) > 1) {
     violations.push(`unbalanced: ${replicas.map((replica, i) => `${replica.id}=${loads[i]}`).join(', ')}`);
   }
-  const strays = [...zone.keys()].filter((name) => !names.includes(name) && name !== LEASE_NAME);
+  const strays = [...zone.keys()].filter((name) => !names.includes(name) && !retiring.includes(name) && name !== LEASE_NAME);
   if (strays.length > 0) {
     violations.push(`replica names that should not exist: ${strays.join(', ')}`);
   }
@@ -531,16 +542,22 @@ function customResourceEvent(
   oldNames?: readonly string[],
   hostedZoneId = zoneId,
 ): CloudFormationCustomResourceEvent {
+  // The template's properties (src/private/updater.ts), every value a string as CloudFormation passes them.
   const properties = (recordNames: readonly string[]) => ({
     ServiceToken: SERVICE_TOKEN,
     [ReconcileResourceProps.HOSTED_ZONE_ID]: hostedZoneId,
     [ReconcileResourceProps.REPLICA_RECORD_NAMES]: recordNames.join(','),
+    ReplicationGroupId: GROUP_ID,
+    PrimaryEndpointAddress: `master.${GROUP_ID}.moto.use1.cache.amazonaws.com`,
+    RecordTtlSeconds: String(TTL_SECONDS),
+    NoReplicaFallback: 'primary',
+    ReplicaNamesLease: LEASE_NAME,
   });
   const common = {
     ServiceToken: SERVICE_TOKEN,
     // The Provider framework keeps the pre-signed URL to itself.
     ResponseURL: '...',
-    StackId: `arn:aws:cloudformation:${REGION}:123456789012:stack/e2e/00000000-0000-0000-0000-000000000000`,
+    StackId: STACK_ID,
     RequestId: `e2e-${requestType}`,
     LogicalResourceId: 'ReplicaRecords',
     ResourceType: 'Custom::ReplicaRecords',

@@ -107,7 +107,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     // The README examples import the package by name, as users do.
-    compilerOptions: { paths: { 'cdk-redis-stable-readers': ['./src'] } },
+    compilerOptions: { paths: { 'cdk-redis-stable-readers': ['./src'], 'redis-stable-readers': ['./clients/node/src'] } },
     include: ['lambda/**/*.ts', '.projenrc.ts'],
   },
 
@@ -154,7 +154,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'lambda', '.projenrc.ts'],
+    devdirs: ['test', 'lambda', '.projenrc.ts', 'clients/node/src', 'clients/node/test', 'clients/node/examples'],
   },
 });
 
@@ -168,6 +168,7 @@ project.addPackageIgnore('/.venv/');
 project.addPackageIgnore('/docs/');
 project.addPackageIgnore('/CONTRIBUTING.md');
 project.addPackageIgnore('/lambda/');
+project.addPackageIgnore('/clients/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/test-reports/');
 project.eslint?.addRules({ 'no-template-curly-in-string': 'error' });
@@ -321,6 +322,16 @@ project.addTask('release:dry-run', {
     { exec: 'git diff --ignore-space-at-eol --exit-code' },
   ],
 });
+
+/**
+ * The Node.js client (clients/node, npm `redis-stable-readers`): built, tested against real redis-server
+ * nodes and packed into dist/clients/node by the test command, as the release job publishes it.
+ */
+const clientsNode = project.addTask('clients:node', { description: 'Build, test and pack the redis-stable-readers npm package (clients/node) into dist/clients/node' });
+clientsNode.exec('tsc -p clients/node');
+clientsNode.exec('jest -c clients/node/jest.config.js');
+clientsNode.exec('rm -rf dist/clients/node && mkdir -p dist/clients/node && cd clients/node && npm pack --pack-destination ../../dist/clients/node');
+project.testTask.spawn(clientsNode);
 
 const packageAll = project.tasks.tryFind('package-all')!;
 packageAll.reset();

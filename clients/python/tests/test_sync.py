@@ -14,45 +14,34 @@ import redis
 from redis_stable_readers import ConfigurationError, StableReader, StableWriter
 
 from . import lab as L
+from .measures import INTERVAL, Measures
 
 THREADS = 8
-INTERVAL = 1.0  # the default role_check_interval
 logging.getLogger("redis_stable_readers").setLevel(logging.CRITICAL if not os.environ.get("RSR_LOG") else logging.INFO)
 logging.basicConfig()
 
 
-class Load:
+class Load(Measures):
     """THREADS threads share one client; each reads its own key with ROLE in the same pipeline (same connection)."""
 
     def __init__(self, reader: StableReader, threads: int = THREADS):
+        super().__init__()
         self.reader, self.client = reader, reader.client()
-        self.errors: List[BaseException] = []
-        self.wrong = 0
-        self.reads = 0
-        self.primary_reads: List[float] = []
-        self.latencies: List[Tuple[float, float]] = []  # (started, seconds)
-        self.opens: List[Tuple[float, int, int]] = []  # (time, connections opened, connections retired so far)
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._loop, args=(i,)) for i in range(threads)]
-        self.sampler = threading.Thread(target=self._sample)
 
     def __enter__(self) -> "Load":
-        self.sampler.start()
+        self.opens.__enter__()
         for thread in self.threads:
             thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
-        for thread in self.threads + [self.sampler]:
+        for thread in self.threads:
             thread.join(30)
-
-    def _sample(self) -> None:
-        while not self.stop.is_set():
-            stats = self.reader.stats
-            self.opens.append((time.monotonic(), stats.connections_opened, stats.connections_retired))
-            time.sleep(0.01)
+        self.opens.__exit__()
 
     def _loop(self, index: int) -> None:
         key, expected = f"lab:r:{index}", f"value-{index}".encode()
@@ -75,33 +64,6 @@ class Load:
                     self.wrong += 1
                 if role[0] == b"master":
                     self.primary_reads.append(started)
-
-    def opened_between(self, start: float, end: float) -> int:
-        before = [n for t, n, _ in self.opens if t <= start]
-        within = [n for t, n, _ in self.opens if t <= end]
-        return (within[-1] if within else 0) - (before[-1] if before else 0)
-
-    def event_start(self, after: float) -> float:
-        """When the first connection was retired after `after` (the event as the reader saw it)."""
-        base = [r for t, _, r in self.opens if t <= after]
-        first = base[-1] if base else 0
-        return next((t for t, _, r in self.opens if t > after and r > first), after)
-
-    def opens_per_interval(self, start: float, interval: float = INTERVAL) -> List[int]:
-        """New connections in each role-check interval from `start` to the end of the run."""
-        end = self.opens[-1][0] if self.opens else start
-        counts = []
-        while start < end:
-            counts.append(self.opened_between(start, start + interval))
-            start += interval
-        return counts
-
-    def max_latency(self, since: float = 0.0) -> float:
-        return max((took for started, took in self.latencies if started >= since), default=0.0)
-
-    def p99(self, since: float = 0.0) -> float:
-        took = sorted(t for s, t in self.latencies if s >= since)
-        return took[int(len(took) * 0.99) - 1] if took else 0.0
 
 
 def seed(lab: L.Lab, count: int) -> None:
@@ -161,10 +123,12 @@ class SharedReaderTest(unittest.TestCase):
         self.assertClean(load)
         last = max(load.primary_reads, default=promoted_at) - promoted_at
         self.assertLessEqual(last, INTERVAL + 0.5, "reads stayed on the promoted node")
-        per_interval = load.opens_per_interval(load.event_start(promoted_at))
-        self.assertLessEqual(max(per_interval), 2, "more than 2 new connections in an interval")
+        event = load.event_start(promoted_at)
+        most = load.opens.most_in_an_interval(event)
+        self.assertLessEqual(most, 2, "more than 2 new connections in an interval")
         report("promotion, 8 threads", back_on_replica_s=last, primary_reads=len(load.primary_reads),
-               opened_per_interval=per_interval,
+               most_opens_in_an_interval=most, opened_total=load.opens.count(event),
+               moves_home=self.reader.stats.moves_home,
                p99_ms=load.p99(promoted_at) * 1000, max_ms=load.max_latency(promoted_at) * 1000,
                errors=len(load.errors), wrong=load.wrong)
 
@@ -175,9 +139,10 @@ class SharedReaderTest(unittest.TestCase):
             self.lab.kill_clients()
             time.sleep(3.0)
         self.assertClean(load)
-        per_interval = load.opens_per_interval(load.event_start(killed_at))
-        self.assertLessEqual(max(per_interval), 2, "more than 2 new connections in an interval")
-        report("CLIENT KILL, 8 threads", opened_per_interval=per_interval, p99_ms=load.p99(killed_at) * 1000,
+        event = load.event_start(killed_at)
+        most = load.opens.most_in_an_interval(event)
+        self.assertLessEqual(most, 2, "more than 2 new connections in an interval")
+        report("CLIENT KILL, 8 threads", most_opens_in_an_interval=most, opened_total=load.opens.count(event), p99_ms=load.p99(killed_at) * 1000,
                max_ms=load.max_latency(killed_at) * 1000, errors=len(load.errors), wrong=load.wrong)
 
     def test_resolver_down_while_moving(self) -> None:
@@ -193,7 +158,8 @@ class SharedReaderTest(unittest.TestCase):
         self.assertGreater(reads_after, 50, "reads stopped while the resolver was down")
         last = max(load.primary_reads, default=promoted_at) - promoted_at
         self.assertLessEqual(last, INTERVAL + 0.5)
-        self.assertLessEqual(load.max_latency(promoted_at), 0.5, "a read waited for the resolver")
+        # A read that waited for the resolver would take its 1 s slice; the machine's own jitter stays well below.
+        self.assertLess(load.max_latency(promoted_at), 0.9, "a read waited for the resolver")
         report("resolver down while moving, 8 threads", back_on_replica_s=last, reads_after=reads_after,
                max_ms=load.max_latency(promoted_at) * 1000, resolver_fallbacks=self.reader.stats.resolver_fallbacks,
                errors=len(load.errors))

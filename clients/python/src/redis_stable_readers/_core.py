@@ -5,6 +5,7 @@ Nothing here does network I/O; the sync and asyncio flavours do that around it.
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import dataclasses
 import ipaddress
@@ -12,7 +13,7 @@ import logging
 import ssl
 import threading
 import time
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 import dns.exception
 import dns.name
@@ -34,9 +35,9 @@ RESOLVER_REST = 5.0
 CONNECT_SLICE = 2.0
 #: A node seen as the primary is not tried again for a replica's reads for this long, unless its name moves.
 PRIMARY_MEMORY = 30.0
-#: After a connection is lost or retired, the reader opens at most this many connections per role-check interval...
+#: After a connection is lost or retired, the reader opens at most this many connections in any role-check interval
 OPENS_PER_EVENT = 2
-#: ...for this many intervals; callers beyond them wait in line for a connection another caller releases.
+#: for this many intervals; callers beyond them wait in line for a connection another caller releases.
 RECOVERY_INTERVALS = 5
 
 REPLICA = "replica"  # a replica whose link to the primary is `connected`
@@ -64,6 +65,7 @@ class Stats:
     connections_opened: int = 0  # TCP+TLS connections that got to ROLE
     connections_retired: int = 0  # closed because they failed or found the wrong role
     moves: int = 0  # connections opened on a name other than their home name
+    moves_home: int = 0  # connections swapped one for one onto a better node (make before break), not lost ones
     fallbacks: int = 0  # reader connections opened on the primary because no replica was found
     role_checks: int = 0  # ROLE commands sent by the package (on connect and on checkout)
     resolver_fallbacks: int = 0  # lookups that failed or were skipped, so a last-known address was used
@@ -210,8 +212,7 @@ class Directory:
         self.next_home = 0
         self.resolver_rest_until = float("-inf")
         self.event_at = float("-inf")
-        self.event_window = 0
-        self.opens_in_event = 0
+        self.open_times: Deque[float] = collections.deque()  # opens (not moves home) in the last interval
 
     # counters
     def count(self, counter: str, by: int = 1) -> None:
@@ -310,35 +311,34 @@ class Directory:
 
     # single flight: events and new connections
     def event(self, now: float) -> None:
-        """A connection was lost or retired: from now on, at most OPENS_PER_EVENT opens per interval for a while.
-        Connections lost together (one kill, one promotion) make one event."""
+        """A connection was lost or retired: for RECOVERY_INTERVALS from now, at most OPENS_PER_EVENT opens in any
+        role-check interval. Connections lost together (one kill, one promotion) make one event."""
         with self.lock:
-            if now - self.event_at >= self.options.role_check_interval:
-                self.event_at, self.event_window, self.opens_in_event = now, 0, 0
+            self.event_at = now
 
-    def _window(self, now: float) -> Optional[int]:
-        since = now - self.event_at
-        if since >= RECOVERY_INTERVALS * self.options.role_check_interval:
-            return None  # recovered: the pool grows with its callers again
-        window = int(since // self.options.role_check_interval)
-        if window != self.event_window:
-            self.event_window, self.opens_in_event = window, 0
-        return window
+    def _recent_opens(self, now: float) -> int:
+        interval = self.options.role_check_interval
+        while self.open_times and now - self.open_times[0] >= interval:
+            self.open_times.popleft()
+        return len(self.open_times)
 
     def may_open(self, now: float) -> bool:
         with self.lock:
-            return self._window(now) is None or self.opens_in_event < OPENS_PER_EVENT
+            recovering = now - self.event_at < RECOVERY_INTERVALS * self.options.role_check_interval
+            return not recovering or self._recent_opens(now) < OPENS_PER_EVENT
 
     def opening(self, now: float) -> None:
         with self.lock:
-            if self._window(now) is not None:
-                self.opens_in_event += 1
+            self._recent_opens(now)
+            self.open_times.append(now)
 
     def event_ends_in(self, now: float) -> float:
-        """Time until the current interval of the event ends, when more opens are allowed."""
+        """Time until another open may be allowed."""
         with self.lock:
-            interval = self.options.role_check_interval
-            return max(0.0, interval - (now - self.event_at) % interval)
+            self._recent_opens(now)
+            if not self.open_times:
+                return 0.0
+            return max(0.0, self.open_times[0] + self.options.role_check_interval - now)
 
 
 def answer_of(answer: dns.resolver.Answer, name: str) -> Tuple[str, str]:

@@ -156,7 +156,7 @@ class StableConnection(redis.connection.Connection):
         except socket.timeout:
             raise TimeoutError(f"Timeout connecting to {target} ({address}) through {name}") from None
         except OSError as error:
-            raise ConnectionError(self._error_message(error)) from None
+            raise ConnectionError(f"Error connecting to {target} ({address}) through {name}: {error!r}") from None
         try:
             self.on_connect()
             self.send_command("ROLE", check_health=False)
@@ -186,7 +186,11 @@ class StableConnection(redis.connection.Connection):
         if self._sock is not None:
             # The socket gets what is left of the call's budget, so no read outlives it.
             self._sock.settimeout(max(remaining(self.stable_pool.directory.options.timeout), 0.001))
-        super().send_packed_command(command, check_health)
+        try:
+            super().send_packed_command(command, check_health)
+        except IndexError:  # redis-py 4.3 formats an OSError without args this way; it is a lost connection
+            self.disconnect()
+            raise ConnectionError(f"Connection to {self.target} ({self.host}) lost while writing") from None
 
     def read_response(self, disable_decoding: bool = False) -> Any:
         try:
@@ -285,7 +289,9 @@ class StablePool(redis.ConnectionPool):
                 return usable
 
     def _can_open(self, now: float) -> bool:
-        return not self._opening and len(self._all) < self.max_connections and self.directory.may_open(now)
+        # With no connection left there is nothing to wait for: a second event within the interval may open too.
+        return not self._opening and len(self._all) < self.max_connections and (
+            not self._all or self.directory.may_open(now))
 
     def _open_new(self) -> StableConnection:
         connection = StableConnection(**self.connection_kwargs)
@@ -379,6 +385,7 @@ class StablePool(redis.ConnectionPool):
             replacement = self._open_replacement(connection)
             if replacement is not None:
                 self._retire(connection, f"replaced by a connection on {replacement.name}", event=False)
+                self.directory.count("moves_home")
                 return replacement
         return connection
 
@@ -437,6 +444,7 @@ class StablePool(redis.ConnectionPool):
         options = directory.options
         if not connection.voluntary:  # moving home replaces a connection; it adds none
             directory.opening(time.monotonic())
+            logger.debug("opening a connection (home %s)", connection.home)
         first, fallback = directory.candidates(connection.home, time.monotonic())
         if not first and not fallback:  # nothing known fits: now the resolver is worth waiting for
             for name in options.names:
@@ -445,20 +453,25 @@ class StablePool(redis.ConnectionPool):
                 except NoNodeError:
                     pass
         first, _ = directory.candidates(connection.home, time.monotonic())
+        failed: List[str] = []
         for index, name in enumerate(first):
-            role = self._attempt(connection, name, allow={directory.want, PRIMARY} if index == len(first) - 1
-                                 and directory.want == REPLICA else {directory.want})
-            if role is not None:
+            last = index == len(first) - 1
+            allow = {directory.want, PRIMARY} if last and directory.want == REPLICA and not failed else {directory.want}
+            if self._attempt(connection, name, allow, failed) is not None:
+                return
+        for name in failed:  # a connect that failed once (a node closing connections) gets one more try
+            if self._attempt(connection, name, {directory.want}, None, force=True) is not None:
                 return
         if directory.want == REPLICA:
-            _, fallback = directory.candidates(connection.home, time.monotonic())  # what the first pass learned
+            _, fallback = directory.candidates(connection.home, time.monotonic())  # what the passes learned
             for name in fallback:
-                if self._attempt(connection, name, allow={PRIMARY}) is not None:
+                if self._attempt(connection, name, {PRIMARY}, None) is not None:
                     return
         raise NoNodeError(f"no {directory.want} reachable through {options.names} "
                           f"(last known: {[directory.entry(n).address for n in options.names]})")
 
-    def _attempt(self, connection: StableConnection, name: str, allow: Set[str]) -> Optional[str]:
+    def _attempt(self, connection: StableConnection, name: str, allow: Set[str],
+                 failed: Optional[List[str]], force: bool = False) -> Optional[str]:
         directory = self.directory
         left = remaining(directory.options.timeout)
         if left <= 0:
@@ -469,7 +482,7 @@ class StablePool(redis.ConnectionPool):
             logger.warning("%s", error)
             return None
         known = directory.role_of(address, time.monotonic())
-        if known is not None and known not in allow:
+        if known is not None and known not in allow and not force:
             return None
         budget = min(CONNECT_SLICE, max(remaining(directory.options.timeout), 0.001))
         try:
@@ -478,6 +491,8 @@ class StablePool(redis.ConnectionPool):
             raise
         except (ConnectionError, TimeoutError, OSError) as error:
             directory.saw_role(address, DOWN, time.monotonic())
+            if failed is not None:
+                failed.append(name)
             logger.warning("could not connect to %s (%s) through %s: %s", target, address, name, error)
             return None
         now = time.monotonic()

@@ -142,7 +142,7 @@ class StableConnection(redis.asyncio.connection.Connection):
         except (socket.timeout, asyncio.TimeoutError):
             raise TimeoutError(f"Timeout connecting to {target} ({address}) through {name}") from None
         except OSError as error:
-            raise ConnectionError(self._error_message(error)) from None
+            raise ConnectionError(f"Error connecting to {target} ({address}) through {name}: {error!r}") from None
         try:
             await self.on_connect()
             await self.send_command("ROLE", check_health=False)
@@ -173,7 +173,11 @@ class StableConnection(redis.asyncio.connection.Connection):
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         # Reads get what is left of the call's budget, so none outlives it.
         self.socket_timeout = max(remaining(self.stable_pool.directory.options.timeout), 0.001)
-        await super().send_packed_command(command, check_health)
+        try:
+            await super().send_packed_command(command, check_health)
+        except IndexError:  # redis-py 4.3 formats an OSError without args this way; it is a lost connection
+            await self.disconnect()
+            raise ConnectionError(f"Connection to {self.target} ({self.host}) lost while writing") from None
 
     async def read_response(self, disable_decoding: bool = False) -> Any:
         try:
@@ -284,7 +288,9 @@ class StablePool(redis.asyncio.ConnectionPool):
                 return usable
 
     def _can_open(self, now: float) -> bool:
-        return not self._opening and len(self._all) < self.max_connections and self.directory.may_open(now)
+        # With no connection left there is nothing to wait for: a second event within the interval may open too.
+        return not self._opening and len(self._all) < self.max_connections and (
+            not self._all or self.directory.may_open(now))
 
     async def _notify(self) -> None:
         cond = self._cond
@@ -377,6 +383,7 @@ class StablePool(redis.asyncio.ConnectionPool):
             replacement = await self._open_replacement(connection)
             if replacement is not None:
                 await self._retire(connection, f"replaced by a connection on {replacement.name}", event=False)
+                self.directory.count("moves_home")
                 return replacement
         return connection
 
@@ -432,6 +439,7 @@ class StablePool(redis.asyncio.ConnectionPool):
         options = directory.options
         if not connection.voluntary:  # moving home replaces a connection; it adds none
             directory.opening(time.monotonic())
+            logger.debug("opening a connection (home %s)", connection.home)
         first, fallback = directory.candidates(connection.home, time.monotonic())
         if not first and not fallback:  # nothing known fits: now the resolver is worth waiting for
             for name in options.names:
@@ -440,20 +448,25 @@ class StablePool(redis.asyncio.ConnectionPool):
                 except NoNodeError:
                     pass
         first, _ = directory.candidates(connection.home, time.monotonic())
+        failed: List[str] = []
         for index, name in enumerate(first):
             last = index == len(first) - 1
-            allow = {directory.want, PRIMARY} if last and directory.want == REPLICA else {directory.want}
-            if await self._attempt(connection, name, allow) is not None:
+            allow = {directory.want, PRIMARY} if last and directory.want == REPLICA and not failed else {directory.want}
+            if await self._attempt(connection, name, allow, failed) is not None:
+                return
+        for name in failed:  # a connect that failed once (a node closing connections) gets one more try
+            if await self._attempt(connection, name, {directory.want}, None, force=True) is not None:
                 return
         if directory.want == REPLICA:
-            _, fallback = directory.candidates(connection.home, time.monotonic())
+            _, fallback = directory.candidates(connection.home, time.monotonic())  # what the passes learned
             for name in fallback:
-                if await self._attempt(connection, name, {PRIMARY}) is not None:
+                if await self._attempt(connection, name, {PRIMARY}, None) is not None:
                     return
         raise NoNodeError(f"no {directory.want} reachable through {options.names} "
                           f"(last known: {[directory.entry(n).address for n in options.names]})")
 
-    async def _attempt(self, connection: StableConnection, name: str, allow: Set[str]) -> Optional[str]:
+    async def _attempt(self, connection: StableConnection, name: str, allow: Set[str],
+                 failed: Optional[List[str]], force: bool = False) -> Optional[str]:
         directory = self.directory
         if remaining(directory.options.timeout) <= 0:
             return None
@@ -463,7 +476,7 @@ class StablePool(redis.asyncio.ConnectionPool):
             logger.warning("%s", error)
             return None
         known = directory.role_of(address, time.monotonic())
-        if known is not None and known not in allow:
+        if known is not None and known not in allow and not force:
             return None
         budget = min(CONNECT_SLICE, max(remaining(directory.options.timeout), 0.001))
         try:
@@ -472,6 +485,8 @@ class StablePool(redis.asyncio.ConnectionPool):
             raise
         except (ConnectionError, TimeoutError, OSError) as error:
             directory.saw_role(address, DOWN, time.monotonic())
+            if failed is not None:
+                failed.append(name)
             logger.warning("could not connect to %s (%s) through %s: %s", target, address, name, error)
             return None
         now = time.monotonic()

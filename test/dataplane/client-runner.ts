@@ -13,7 +13,7 @@ export type ClientLanguage = 'ioredis' | 'redis-py';
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 const PYTHON_RUNNER = path.join(__dirname, 'client_redis_py.py');
 
-/** Bundles the ioredis runner (with the README code it imports) into one file a plain `node` runs. */
+/** Bundles the ioredis TLS check (with the README code it imports) into one file a plain `node` runs. */
 export function bundleIoredisRunner(outfile: string): string {
   buildSync({ entryPoints: [path.join(__dirname, 'client-ioredis.ts')], bundle: true, platform: 'node', target: 'node20', outfile, logLevel: 'error' });
   return outfile;
@@ -32,7 +32,7 @@ export interface ClientRunnerOptions {
 }
 
 /**
- * One client process. It runs with the lab's resolv.conf over /etc/resolv.conf (privilege.ts), so the
+ * One TLS check process. It runs with the lab's resolv.conf over /etc/resolv.conf (privilege.ts), so the
  * client code resolves names with the system resolver, unchanged. It exits when its stdin closes, so it
  * dies with the lab.
  */
@@ -72,7 +72,7 @@ export class ClientRunner {
   }
 
   get label(): string {
-    return `${this.language} ${this.config.code}`;
+    return `${this.language} TLS check`;
   }
 
   get exited(): boolean {

@@ -171,9 +171,7 @@ async function tlsEvents(lab: Lab, language: ClientLanguage): Promise<ClientEven
     resolvConf: lab.resolvConf,
     caFile: lab.certificates.caFile,
     password: lab.password,
-    config: {
-      code: 'recipe', mode: 'tls', readers: [lab.names[0]], names: lab.names, readIntervalMs: 0, writeIntervalMs: 0, readKey: '', writePrefix: '',
-    },
+    config: { name: lab.names[0] },
   });
   try {
     await runner.waitFor((events) => events.filter((event) => event.e === 'tls').length >= 2, 20_000, 'TLS results');

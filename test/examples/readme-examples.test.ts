@@ -5,9 +5,9 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
 import { addDrillOutputs } from './readme-drill-outputs';
 import { assemblyMessages, assemblyTemplates } from '../support/assembly-messages';
+import { ReplicatedRedisWithStableReaders } from 'cdk-redis-stable-readers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');

@@ -8,7 +8,7 @@
 //
 // Each TypeScript block (```ts) becomes one of:
 // - itself, still labelled ts, when a Python block follows it before the next heading: the README gives
-//   that example per language (the minimal app, the stack tests);
+//   that example per language (the minimal app);
 // - itself, still labelled ts, when it is not CDK code a Python user could run: it imports a Node.js
 //   package (ioredis), or it is a jest test;
 // - otherwise its Python translation by jsii-rosetta, type-checked against this package's compiled

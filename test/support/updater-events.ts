@@ -1,18 +1,28 @@
 /** The events AWS delivers to the updater, shaped as Lambda receives them. */
 import type { CloudFormationCustomResourceCreateEvent, ScheduledEvent, SNSEvent } from 'aws-lambda';
-import { ReconcileResourceProps } from '../../src/private/contract';
+import { ReconcileResourceProps, replicaNamesLeaseName } from '../../src/private/contract';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
+/** The stack the events come from; set it as the function's STACK_ID so its runs manage the names this Create claims. */
+export const TEST_STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/test/00000000-0000-0000-0000-000000000000`;
 
-/** What custom_resources.Provider passes on when CloudFormation creates the names (a deployment). */
-export function customResourceCreateEvent(hostedZoneId: string, names: readonly string[]): CloudFormationCustomResourceCreateEvent {
+/**
+ * What custom_resources.Provider passes on when CloudFormation creates the names (a deployment): the fields
+ * CloudFormation sets on every request (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requests.html)
+ * and the template's properties (src/private/updater.ts). StackId and LogicalResourceId name the lease's owner.
+ */
+export function customResourceCreateEvent(
+  hostedZoneId: string,
+  names: readonly string[],
+  replicationGroupId = 'test-group',
+): CloudFormationCustomResourceCreateEvent {
   const serviceToken = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:test-provider-on-event`;
   return {
     RequestType: 'Create',
     ServiceToken: serviceToken,
     ResponseURL: '...',
-    StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/test/00000000-0000-0000-0000-000000000000`,
+    StackId: TEST_STACK_ID,
     RequestId: 'test-create',
     LogicalResourceId: 'ReplicaRecords',
     ResourceType: 'Custom::ReplicaRecords',
@@ -20,6 +30,11 @@ export function customResourceCreateEvent(hostedZoneId: string, names: readonly 
       ServiceToken: serviceToken,
       [ReconcileResourceProps.HOSTED_ZONE_ID]: hostedZoneId,
       [ReconcileResourceProps.REPLICA_RECORD_NAMES]: names.join(','),
+      ReplicationGroupId: replicationGroupId,
+      PrimaryEndpointAddress: `master.${replicationGroupId}.test.use1.cache.amazonaws.com`,
+      RecordTtlSeconds: '30',
+      NoReplicaFallback: 'primary',
+      ReplicaNamesLease: replicaNamesLeaseName(names) ?? '',
     },
   };
 }

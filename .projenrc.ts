@@ -140,6 +140,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@action-validator/core@0.6.0',
     // Standard licence texts for bundled packages that ship none (projenrc/third-party-notices.js).
     'spdx-license-list@^6',
+    // Mutation testing of the updater's core (the `mutation` task); the jest runner pins its core exactly.
+    '@stryker-mutator/core@10.0.0',
+    '@stryker-mutator/jest-runner@10.0.0',
   ],
 
   jestOptions: {
@@ -243,6 +246,15 @@ project.postCompileTask.spawn(project.addTask('docs:python', {
 }));
 
 // ts-jest does not type-check, so tests and handlers are type-checked explicitly.
+// Minutes on two cores, so not part of the build: run it after changing lambda/updater/plan.ts or reconcile.ts.
+project.addTask('mutation', {
+  description: 'Mutation-test the updater\'s planner and reconcile with the unit tests of test/lambda (Stryker); reports in test-reports/mutation/',
+  steps: [
+    { exec: 'stryker run test/mutation/stryker.config.json' },
+    { exec: 'node test/mutation/summary.js test-reports/mutation/mutation.json test/mutation/survivors.json test-reports/mutation/summary.md' },
+  ],
+});
+
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, lambda and test with tsconfig.dev.json',
   exec: 'tsc --noEmit -p tsconfig.dev.json',
@@ -270,7 +282,9 @@ project.addTask('bench', {
     // The figures mean something for the updater on its Lambda runtime's Node.js major (nodejs24.x).
     { exec: `node -e "const m = process.versions.node.split('.')[0]; if (m !== '${NODE_CI.split('.')[0]}') console.error('warning: Node.js ' + process.version + '; the updater runs on Node.js ${NODE_CI} in Lambda (.ci/run shows how to put it first on PATH)')"` },
     { spawn: 'bundle' },
-    { exec: 'ts-node -P tsconfig.dev.json test/bench/run.ts', receiveArgs: true },
+    // moto from .venv when setup:test-tools put it there, as for jest.
+    { spawn: 'setup:test-tools' },
+    { exec: 'ts-node -P tsconfig.dev.json -r ./test/support/test-tools-path.ts test/bench/run.ts', receiveArgs: true },
   ],
 });
 

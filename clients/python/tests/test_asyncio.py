@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import unittest
-from typing import List, Tuple
+
 
 import redis
 

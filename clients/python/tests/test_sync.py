@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import unittest
-from typing import Dict, List, Optional, Tuple
+from typing import List, Tuple
 
 import redis
 
@@ -318,3 +318,17 @@ class WriterTest(unittest.TestCase):
         self.assertGreater(int(lab.nodes[1].command("GET", "w:count") or 0), 0)
         report("writer failover", writes=writes[0], retries=writer.stats.retries,
                since_failover_s=time.monotonic() - failover_at, errors=len(errors))
+
+    def test_writer_on_a_replica_gives_up_within_its_budget(self) -> None:
+        lab = self.lab
+        lab.dns.cnames[lab.name("stale-primary")] = lab.nodes[2].name  # a name still on a replica
+        writer = StableWriter(lab.name("stale-primary"), **lab.options(timeout=1.0))
+        self.addCleanup(writer.close)
+        started = time.monotonic()
+        with self.assertRaises((redis.ConnectionError, redis.TimeoutError)) as caught:
+            writer.client().set("w", "1")
+        took = time.monotonic() - started
+        self.assertIn("no primary reachable", str(caught.exception))
+        self.assertLess(took, 1.3)
+        self.assertGreater(took, 0.9)
+        report("writer budget", took_s=took, retries=writer.stats.retries)

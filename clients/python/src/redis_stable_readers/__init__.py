@@ -4,10 +4,10 @@
     from redis_stable_readers.asyncio import StableReader, StableWriter  # over redis.asyncio
 """
 
-from ._core import ConfigurationError, NoNodeError, Stats, StableReadersError
+from ._core import BudgetExceeded, ConfigurationError, NoNodeError, Stats, StableReadersError
 from ._sync import StableReader, StableWriter
 
 __version__ = "0.1.0"
 
-__all__ = ["StableReader", "StableWriter", "Stats", "ConfigurationError", "NoNodeError", "StableReadersError",
-           "__version__"]
+__all__ = ["StableReader", "StableWriter", "Stats", "BudgetExceeded", "ConfigurationError", "NoNodeError",
+           "StableReadersError", "__version__"]

@@ -54,6 +54,10 @@ class ConfigurationError(StableReadersError, ValueError):
     """Bad input: raised at once, never retried."""
 
 
+class BudgetExceeded(redis.exceptions.TimeoutError):
+    """A call's `timeout` ran out; the message names the last error met on the way."""
+
+
 class NoNodeError(redis.exceptions.ConnectionError):
     """No suitable node could be reached this time; retried within the call's budget."""
 

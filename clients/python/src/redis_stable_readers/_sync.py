@@ -20,7 +20,7 @@ from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadi
                               ReadOnlyError, RedisError, ResponseError, TimeoutError)
 
 from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, UNSYNCED, DOWN,
-                    ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
+                    BudgetExceeded, ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
                     call_deadline, classify_role, configure_resolver, is_wrong_password, logger,
                     lookup_failure_is_bad_input, make_ssl_context, remaining)
 
@@ -250,8 +250,8 @@ class StablePool(redis.ConnectionPool):
         while True:
             now = time.monotonic()
             if now >= end:
-                raise TimeoutError(f"no connection through {directory.options.names} within the "
-                                   f"{directory.options.timeout} s budget")
+                raise BudgetExceeded(f"no connection through {directory.options.names} within the "
+                                     f"{directory.options.timeout} s budget")
             connection: Optional[StableConnection] = None
             with self._cond:
                 if self._idle and not self._waiters:
@@ -570,13 +570,17 @@ class _Stable:
         token = call_deadline.set(deadline) if outer is None else None
         try:
             failures = 0
+            last: Optional[RedisError] = None
             while True:
                 try:
                     return attempt()
                 except RedisError as error:
                     left = deadline - time.monotonic()
+                    if isinstance(error, BudgetExceeded) and last is not None:
+                        raise BudgetExceeded(f"{error}; the last error was: {last}") from last
                     if not retry or not _retryable(error, self._want) or left <= 0:
                         raise
+                    last = error
                     failures += 1
                     self._directory.count("retries")
                     logger.debug("retrying after %r (%.3f s of the budget left)", error, left)

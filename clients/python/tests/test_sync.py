@@ -263,6 +263,18 @@ class BadInputTest(unittest.TestCase):
         self.assertLess(took, 0.5)
         report("wrong password", took_s=took)
 
+    def test_rbac_user_without_role_permission(self) -> None:
+        for node in self.lab.nodes:  # ACL users are per node, as ElastiCache applies a user group to every node
+            node.command("ACL", "SETUSER", "reads-only", "on", ">reads-only-password", "~*", "+@read")
+        reader = StableReader(self.lab.replica_names,
+                              **self.lab.options(username="reads-only", password="reads-only-password"))
+        took, message = self.timed_error(ConfigurationError, lambda: reader.client().get("k"))
+        self.assertIn("+role", message)
+        self.assertLess(took, 0.5)
+        for node in self.lab.nodes:
+            node.command("ACL", "SETUSER", "reads-only", "+role")
+        self.assertIsNone(reader.client().get("no-such-key"))  # with +role the same user reads
+
     def test_untrusted_certificate(self) -> None:
         options = self.lab.options()
         del options["ssl_ca_certs"]  # the system store does not know the lab's CA

@@ -189,7 +189,12 @@ def classify_role(reply: object) -> str:
 
 def is_wrong_password(error: BaseException) -> bool:
     return isinstance(error, redis.exceptions.AuthenticationError) or (
-        isinstance(error, redis.exceptions.ResponseError) and str(error).startswith(("WRONGPASS", "NOAUTH", "NOPERM")))
+        isinstance(error, redis.exceptions.ResponseError) and str(error).startswith(("WRONGPASS", "NOAUTH")))
+
+
+def role_not_permitted(error: BaseException) -> bool:
+    return isinstance(error, redis.exceptions.NoPermissionError) or (
+        isinstance(error, redis.exceptions.ResponseError) and str(error).startswith("NOPERM"))
 
 
 @dataclasses.dataclass

@@ -21,7 +21,7 @@ from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadi
 
 from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, UNSYNCED, DOWN,
                     BudgetExceeded, ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
-                    call_deadline, classify_role, configure_resolver, is_wrong_password, logger,
+                    call_deadline, classify_role, configure_resolver, is_wrong_password, logger, role_not_permitted,
                     lookup_failure_is_bad_input, make_ssl_context, remaining)
 
 T = TypeVar("T")
@@ -167,6 +167,9 @@ class StableConnection(redis.connection.Connection):
                 raise AuthenticationError(
                     f"{target} through {name} refused the username/password ({error}): check password and username"
                 ) from None
+            if role_not_permitted(error):
+                raise ConfigurationError(
+                    f"the user may not run ROLE on {target} ({error}): add +role to its access string") from None
             raise
         for ref in self._connect_callbacks:  # redis-py's own hook (pub/sub resubscription)
             callback = ref()
@@ -355,7 +358,8 @@ class StablePool(redis.ConnectionPool):
             self._retire(connection, "it was closed", event=True)
             return None
         seen = directory.role_seen_since(connection.host, connection.checked_at)
-        if seen is not None and seen != want and not (seen == PRIMARY and connection.role == PRIMARY):
+        # A role another connection saw since (not a failed connect: that says nothing of this one's socket).
+        if seen not in (None, DOWN, want) and not (seen == PRIMARY and connection.role == PRIMARY):
             self._retire(connection, f"another connection found its node {seen}", event=True)
             return None
         try:

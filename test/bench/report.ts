@@ -18,6 +18,8 @@ export interface RunInfo {
   readonly node: string;
   readonly cpus: number;
   readonly quick: boolean;
+  /** The machine's 1-minute load average when the run started and ended: other work on the cores shows in every latency. */
+  readonly loadAverage?: readonly [atStart: number, atEnd: number];
 }
 
 export interface BenchResults {
@@ -243,7 +245,8 @@ export function writeDataplaneReport(directory: string, run: RunInfo, dataplane:
   fs.writeFileSync(markdown, `${[
     '# Benchmark results: the data plane only',
     '',
-    `Measured in one run of \`npx projen bench --dataplane-only\` on ${run.startedAt}: Node ${run.node}, ${run.cpus} CPUs, ${run.runtimeSeconds} s in all.`,
+    `Measured in one run of \`npx projen bench --dataplane-only\` on ${run.startedAt}: Node ${run.node}, ${run.cpus} CPUs, ${run.runtimeSeconds} s in all`
+      + `${run.loadAverage ? `, load average ${run.loadAverage[0]} at the start and ${run.loadAverage[1]} at the end` : ''}.`,
     '',
     table(['Goal', 'Ours', 'Baseline'], goals.map((goal) => [goal.goal, mark(goal.ours), mark(goal.baseline)])),
     '',
@@ -260,7 +263,8 @@ export function renderMarkdown(results: BenchResults): string {
   return `${[
     '# Benchmark results',
     '',
-    `Measured in one run of \`npx projen bench\` on ${run.startedAt}: Node ${run.node}, ${run.cpus} CPUs, ${run.runtimeSeconds} s in all.`
+    `Measured in one run of \`npx projen bench\` on ${run.startedAt}: Node ${run.node}, ${run.cpus} CPUs, ${run.runtimeSeconds} s in all`
+      + `${run.loadAverage ? `, load average ${run.loadAverage[0]} at the start and ${run.loadAverage[1]} at the end` : ''}.`
       + (run.quick ? ' **Quick run (`--quick`): sample sizes too small for the goals to mean anything.**' : ''),
     'AWS is emulated by moto on 127.0.0.1; no request leaves the machine.',
     '',

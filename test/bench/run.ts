@@ -63,10 +63,18 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(REPORT_DIR, { recursive: true });
   const startedAt = new Date().toISOString();
+  const loadAtStart = round(os.loadavg()[0]);
   if (DATAPLANE_ONLY) {
     log(`5. data plane${QUICK ? ' (failover only)' : ''}`);
     const dataplane = await measureDataplane({ quick: QUICK });
-    const run = { startedAt, runtimeSeconds: round((nowMs() - started) / 1000), node: process.version, cpus: os.cpus().length, quick: QUICK };
+    const run = {
+      startedAt,
+      runtimeSeconds: round((nowMs() - started) / 1000),
+      node: process.version,
+      cpus: os.cpus().length,
+      quick: QUICK,
+      loadAverage: [loadAtStart, round(os.loadavg()[0])] as const,
+    };
     const files = writeDataplaneReport(REPORT_DIR, run, dataplane);
     log(`wrote ${path.relative(process.cwd(), files.markdown)} and ${path.relative(process.cwd(), files.json)}`);
     console.log(`\n${fs.readFileSync(files.markdown, 'utf-8')}`);
@@ -113,7 +121,14 @@ async function main(): Promise<void> {
     const dataplane = await measureDataplane({ quick: QUICK });
 
     const measured = { calls, overhead, coldStart, fleet, dataplane };
-    const run = { startedAt, runtimeSeconds: round((nowMs() - started) / 1000), node: process.version, cpus: os.cpus().length, quick: QUICK };
+    const run = {
+      startedAt,
+      runtimeSeconds: round((nowMs() - started) / 1000),
+      node: process.version,
+      cpus: os.cpus().length,
+      quick: QUICK,
+      loadAverage: [loadAtStart, round(os.loadavg()[0])] as const,
+    };
     const files = writeReports(REPORT_DIR, { run, goals: evaluateGoals(measured), ...measured });
     log(`wrote ${path.relative(process.cwd(), files.markdown)} and ${path.relative(process.cwd(), files.json)}`);
     console.log(`\n${fs.readFileSync(files.markdown, 'utf-8')}`);

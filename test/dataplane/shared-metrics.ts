@@ -39,7 +39,7 @@ export interface SharedClientResult {
   /** The client's budget for one call, and calls slower than it. */
   readonly budgetMs?: number;
   readonly slowerThanBudget: number;
-  /** While the resolver answered nothing: reads, those from a replica, and loops with none from a replica. */
+  /** While the resolver answered nothing: reads, as many as at the pace before, those from a replica, and loops with none from a replica. */
   readonly whileResolverDown?: {
     readonly reads: number;
     readonly expected: number;
@@ -72,6 +72,9 @@ export interface SharedRunnerView {
   countersAt(t: number): Record<string, number>;
 }
 
+/** The steady state before an event, for its latency baseline (the runners' start, with its TLS handshakes, lies before). */
+const STEADY_BEFORE_MS = 1_500;
+
 /** A read is judged by when it ended. */
 export function judgeShared(runner: SharedRunnerView, windows: SharedWindows, end: number): SharedClientResult {
   const { changedAt, promotes, resolverDown } = windows.times;
@@ -91,7 +94,8 @@ export function judgeShared(runner: SharedRunnerView, windows: SharedWindows, en
     const loopsWithReplicaRead = new Set(onReplica.map((read) => read[1]));
     whileResolverDown = {
       reads: inside.length,
-      expected: Math.floor(((resolverDown.to - resolverDown.from) / runner.config.readIntervalMs) * runner.config.loops),
+      // At the client's own pace just before (on a busy machine a client may read slower than its loops ask).
+      expected: Math.floor((inWindow(resolverDown.from - STEADY_BEFORE_MS, resolverDown.from).length * (resolverDown.to - resolverDown.from)) / STEADY_BEFORE_MS),
       onReplica: onReplica.length,
       loopsWithoutReplicaRead: runner.config.loops - loopsWithReplicaRead.size,
     };
@@ -128,8 +132,5 @@ export function judgeShared(runner: SharedRunnerView, windows: SharedWindows, en
     connectionsOpened: clientCounters[CONNECTION_COUNTERS[runner.config.kind]],
   };
 }
-
-/** The steady state before an event, for its latency baseline (the runners' start, with its TLS handshakes, lies before). */
-const STEADY_BEFORE_MS = 1_500;
 
 const round = (value: number) => (Number.isFinite(value) ? Math.round(value * 10) / 10 : value);

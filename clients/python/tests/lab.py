@@ -237,8 +237,18 @@ class Lab:
         self.wait_in_sync(self.nodes[1:])
 
     def kill_clients(self, nodes: Optional[List[Node]] = None) -> None:
-        for node in nodes or self.nodes:
-            node.command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        """Closes every client connection on the nodes, on all of them at about the same moment (one event)."""
+        admins = [node.admin() for node in nodes or self.nodes]
+        for admin in admins:
+            admin.ping()  # connected beforehand, so the kills below go out within a millisecond or two
+        threads = [threading.Thread(target=admin.execute_command, args=("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"))
+                   for admin in admins]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for admin in admins:
+            admin.close()
 
     def close(self) -> None:
         for node in self.nodes:

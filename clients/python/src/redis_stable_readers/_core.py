@@ -221,6 +221,7 @@ class Directory:
         self.next_home = 0
         self.resolver_rest_until = float("-inf")
         self.event_at = float("-inf")
+        self.news_at = float("-inf")  # when a name moved or a node became fit
         self.open_times: Deque[float] = collections.deque()  # opens (not moves home) in the last interval
 
     # counters
@@ -252,6 +253,7 @@ class Directory:
             entry = self.entries[name]
             if entry.address is not None and entry.address != address:
                 logger.info("name %s moved from %s (%s) to %s (%s)", name, entry.target, entry.address, target, address)
+                self.news_at = now  # connections away from home look again at once
             entry.target, entry.address, entry.resolved_at, entry.validated = target, address, now, True
 
     def resolver_failed(self, name: str, error: BaseException, now: float) -> None:
@@ -271,6 +273,8 @@ class Directory:
         with self.lock:
             previous = self.roles.get(address)
             self.roles[address] = (role, now)
+            if role == self.want and (previous is None or previous[0] != role):
+                self.news_at = now  # a node became fit: connections away from home look again at once
         if previous is None or previous[0] != role:
             logger.info("node %s is %s", address, role)
 

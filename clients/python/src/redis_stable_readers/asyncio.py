@@ -367,7 +367,9 @@ class StablePool(redis.asyncio.ConnectionPool):
         except (ConnectionError, OSError):
             await self._retire(connection, "the server closed it", event=True)
             return None
-        if now - connection.checked_at < directory.options.role_check_interval:
+        away = connection.name != connection.home or connection.role != want
+        news = away and directory.news_at > connection.checked_at
+        if now - connection.checked_at < directory.options.role_check_interval and not news:
             return connection
         try:
             await connection.send_command("ROLE", check_health=False)

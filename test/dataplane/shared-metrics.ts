@@ -92,10 +92,11 @@ export function judgeShared(runner: SharedRunnerView, windows: SharedWindows, en
     const inside = inWindow(resolverDown.from, resolverDown.to);
     const onReplica = inside.filter((read) => read[3] === 's' || read[3] === 'v');
     const loopsWithReplicaRead = new Set(onReplica.map((read) => read[1]));
+    const readsJustBefore = inWindow(resolverDown.from - STEADY_BEFORE_MS, resolverDown.from).length;
     whileResolverDown = {
       reads: inside.length,
       // At the client's own pace just before (on a busy machine a client may read slower than its loops ask).
-      expected: Math.floor((inWindow(resolverDown.from - STEADY_BEFORE_MS, resolverDown.from).length * (resolverDown.to - resolverDown.from)) / STEADY_BEFORE_MS),
+      expected: Math.floor((readsJustBefore * (resolverDown.to - resolverDown.from)) / STEADY_BEFORE_MS),
       onReplica: onReplica.length,
       loopsWithoutReplicaRead: runner.config.loops - loopsWithReplicaRead.size,
     };

@@ -62,13 +62,6 @@ export const DATAPLANE_ROWS: readonly DataplaneRow[] = [
   { label: 'the node replica1 points at killed, back empty after 4 s (full resync of 200k keys)', scenario: 'replica-restart', clients: 'packages', recordTtlSeconds: 10, bulkKeys: 200_000 },
   { label: 'resolver answers nothing for 5 s while replica1\'s node is promoted', scenario: 'resolver-down-failover', clients: 'packages', recordTtlSeconds: 10 },
   { label: 'one replica: old primary down 4 s', scenario: 'one-replica-down', clients: 'packages', recordTtlSeconds: 10 },
-  {
-    label: 'failover, notification lost, schedule every 10 s (the product: 5 min)',
-    scenario: 'failover',
-    clients: 'packages',
-    recordTtlSeconds: 10,
-    model: { notificationDelayMs: null, scheduleIntervalMs: 10_000 },
-  },
 ];
 
 const WORKER = path.join(__dirname, 'dataplane-worker.ts');
@@ -76,7 +69,12 @@ const WORKER = path.join(__dirname, 'dataplane-worker.ts');
 export async function measureDataplane(options: { readonly quick: boolean }): Promise<DataplaneResult> {
   const rows = options.quick ? DATAPLANE_ROWS.slice(0, 3) : DATAPLANE_ROWS;
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', WORKER, path.join(REPORT_DIR, 'dataplane'), JSON.stringify(rows)], {
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.dev.json') },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.dev.json'),
+      ...(process.env.MOTO_PYTHON ? { MOTO_PYTHON: process.env.MOTO_PYTHON } : {}),
+    },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let stderr = '';

@@ -201,6 +201,7 @@ function checkPrerequisites(): void {
   if (!works('setpriv', ['--pdeathsig', 'SIGKILL', 'true'])) missing.push('setpriv --pdeathsig (util-linux)');
   if (!fs.existsSync(UPDATER_BUNDLE)) missing.push(`${UPDATER_BUNDLE} (run \`npx projen bundle\`)`);
   if (missing.length > 0) {
-    throw new Error(`The data-plane lab cannot run. Missing:\n- ${missing.join('\n- ')}\n.ci/run installs them.`);
+    throw new Error(`The data-plane lab cannot run. Missing:\n- ${missing.join('\n- ')}\n`
+      + '`npx projen setup:test-tools` installs the Debian packages (docs/data-plane-lab.md).');
   }
 }

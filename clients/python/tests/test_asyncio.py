@@ -111,7 +111,8 @@ class SharedAsyncReaderTest(unittest.IsolatedAsyncioTestCase):
         async with TaskLoad(self.reader) as load:
             await asyncio.sleep(1.0)
             killed_at = time.monotonic()
-            await asyncio.to_thread(self.lab.kill_clients)
+            # One node closes every client connection (restarted, or a promoted node dropping them): one event.
+            await asyncio.to_thread(self.lab.kill_clients, [self.lab.nodes[1]])
             await asyncio.sleep(3.0)
         self.assertClean(load)
         event = load.event_start(killed_at)

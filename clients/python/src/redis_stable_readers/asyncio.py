@@ -274,7 +274,13 @@ class StablePool(redis.asyncio.ConnectionPool):
                                 pass
                 except BaseException:
                     if waiter.connection is not None:  # cancelled after a connection was handed over: pass it on
-                        self._idle.append(waiter.connection)
+                        others = [w for w in self._waiters if w is not waiter]
+                        if others:
+                            self._waiters.remove(others[0])
+                            others[0].connection = waiter.connection
+                            asyncio.ensure_future(self._notify())
+                        else:
+                            self._idle.append(waiter.connection)
                     raise
                 finally:
                     if waiter in self._waiters:

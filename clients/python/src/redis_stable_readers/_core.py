@@ -97,12 +97,15 @@ def build_options(names: Union[str, Sequence[str]], *, username: Optional[str], 
                   nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]], max_connections: Optional[int],
                   decode_responses: bool, what: str) -> Options:
     """Checks every option and says which one is wrong, with the value received and what is allowed."""
+    received = names
     if isinstance(names, str):
-        names = [names]
-    names = [n.strip().rstrip(".") for n in names] if names is not None else []
+        names = names.split(",")  # "replica1.zone,replica2.zone", as REPLICA_HOSTNAMES holds them
+    if names is None or not all(isinstance(n, str) for n in names):
+        raise ConfigurationError(f"{what}: names must be DNS names (strings), received {received!r}")
+    names = [n.strip().rstrip(".") for n in names]
     names = [n for n in names if n]
     if not names:
-        raise ConfigurationError(f"{what}: names must hold at least one DNS name, received {names!r}")
+        raise ConfigurationError(f"{what}: names must hold at least one DNS name, received {received!r}")
     for name in names:
         try:
             dns.name.from_text(name)

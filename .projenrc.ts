@@ -150,7 +150,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 60_000,
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
       // moto and cfn-lint from .venv when setup:test-tools put them there.
-      setupFiles: ['<rootDir>/test/support/test-tools-path.ts'],
+      globalSetup: '<rootDir>/test/support/test-tools-path.ts',
       // The venv holds thousands of JSON files jest need not crawl.
       modulePathIgnorePatterns: ['<rootDir>/.venv/'],
       moduleNameMapper: { '^cdk-redis-stable-readers$': '<rootDir>/src' },

@@ -151,8 +151,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
       // moto and cfn-lint from .venv when setup:test-tools put them there.
       globalSetup: '<rootDir>/test/support/test-tools-path.ts',
-      // The venv holds thousands of JSON files jest need not crawl.
-      modulePathIgnorePatterns: ['<rootDir>/.venv/'],
+      // The venv holds thousands of JSON files jest need not crawl; test-reports/ holds Stryker's sandbox copies of the package.
+      modulePathIgnorePatterns: ['<rootDir>/.venv/', '<rootDir>/test-reports/'],
       moduleNameMapper: { '^cdk-redis-stable-readers$': '<rootDir>/src' },
     },
   },

@@ -50,6 +50,9 @@ describe('README examples', () => {
     ['readme-drill-outputs.ts', 'ts', 'README.md'],
     ['readme_app.py', 'python', 'README.md'],
     ['readme_test_stack.py', 'python', 'README.md'],
+    // The client packages' use snippets, run by the data-plane lab (test/dataplane) against real nodes.
+    ['../../clients/node/examples/connect.ts', 'tsx', 'README.md'],
+    ['../../clients/python/examples/connect.py', 'python', 'README.md'],
     ['readme-import.ts', 'ts', 'docs/importing.md'],
     ['readme-iam-auth.ts', 'ts', 'docs/iam-authentication.md'],
   ])('%s appears verbatim in %s', (file, language, page) => {

@@ -349,6 +349,15 @@ clientsNode.exec('jest -c clients/node/jest.config.js');
 clientsNode.exec('rm -rf dist/clients/node && mkdir -p dist/clients/node && cd clients/node && npm pack --pack-destination ../../dist/clients/node');
 project.testTask.spawn(clientsNode);
 
+/**
+ * The Python client (clients/python, PyPI `redis-stable-readers`): a wheel built offline with Debian's python3-build,
+ * checked with twine, and tested as installed (unpacked) against real redis-server nodes, into dist/clients/python.
+ */
+project.testTask.spawn(project.addTask('clients:python', {
+  description: 'Build, check, test and pack the redis-stable-readers wheel (clients/python) into dist/clients/python (needs apt: python3-build twine python3-redis python3-dnspython)',
+  exec: 'clients/python/run-tests.sh dist/clients/python',
+}));
+
 const packageAll = project.tasks.tryFind('package-all')!;
 packageAll.reset();
 packageAll.spawn(project.tasks.tryFind('package:js')!);

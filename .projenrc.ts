@@ -369,6 +369,8 @@ packageAll.spawn(project.tasks.tryFind('package:js')!);
  */
 const CLIENT_ARTIFACTS = { npm: 'dist/clients/node', pypi: 'dist/clients/python' };
 const PUBLISH_CONDITION = "needs.release.outputs.tag_exists != 'true' && needs.release.outputs.latest_commit == github.sha";
+/** A GitHub Actions expression, `${{ … }}`. */
+const expression = (text: string) => `$\{{ ${text} }}`;
 for (const [registry, directory] of Object.entries(CLIENT_ARTIFACTS) as Array<['npm' | 'pypi', string]>) {
   const files = registry === 'npm' ? `${directory}/*.tgz` : `${directory}/*.whl`;
   project.release!.addJobs({
@@ -386,14 +388,14 @@ for (const [registry, directory] of Object.entries(CLIENT_ARTIFACTS) as Array<['
         {
           name: 'Download build artifacts',
           uses: 'actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
-          with: { 'artifact-ids': '${{ needs.release.outputs.artifact_id }}', 'path': 'dist' },
+          with: { 'artifact-ids': expression('needs.release.outputs.artifact_id'), 'path': 'dist' },
         },
         { name: 'The built client package', run: `ls -l ${files}` },
         {
           name: 'Release',
           env: registry === 'npm'
-            ? { NPM_DIST_TAG: 'latest', NPM_REGISTRY: 'registry.npmjs.org', NPM_CONFIG_PROVENANCE: 'true', NPM_TRUSTED_PUBLISHER: 'true', PUBLIB_DRYRUN: '${{ inputs.dry_run }}' }
-            : { PYPI_TRUSTED_PUBLISHER: 'true', PUBLIB_DRYRUN: '${{ inputs.dry_run }}' },
+            ? { NPM_DIST_TAG: 'latest', NPM_REGISTRY: 'registry.npmjs.org', NPM_CONFIG_PROVENANCE: 'true', NPM_TRUSTED_PUBLISHER: 'true', PUBLIB_DRYRUN: expression('inputs.dry_run') }
+            : { PYPI_TRUSTED_PUBLISHER: 'true', PUBLIB_DRYRUN: expression('inputs.dry_run') },
           run: `npx -p publib@latest publib-${registry} ${directory}`,
         },
       ],

@@ -6,6 +6,8 @@ export type UpdaterRequest =
   | { readonly kind: 'ignore'; readonly reasons: readonly string[] }
   /** Check the names against the rules without changing anything (the integ test and operators use it). */
   | { readonly kind: 'verify' }
+  /** Claim the names as the stack's custom resource would, after the lease was lost (operators use it). */
+  | { readonly kind: 'reclaim' }
   | {
     readonly kind: 'custom-resource';
     readonly requestType: 'Create' | 'Update' | 'Delete';
@@ -57,6 +59,9 @@ export function classifyEvent(event: unknown, replicationGroupId: string): Updat
   }
   if (event.action === 'verify') {
     return { kind: 'verify' };
+  }
+  if (event.action === 'reclaim') {
+    return { kind: 'reclaim' };
   }
   return { kind: 'ignore', reasons: [`unrecognized event with keys ${Object.keys(event).sort().join(', ')}`] };
 }

@@ -144,7 +144,8 @@ async function reconcileRounds(
     .map(normalizeRecordName)
     .filter((name) => !settings.recordNames.includes(name) && replicaNameZone(name) === zone);
   // Every other slot may hold a name an earlier scale-in retired.
-  const retiringSlots = replicaSlotNames(settings.recordNames).filter((name) => !settings.recordNames.includes(name) && !namesToDelete.includes(name));
+  const retiringSlots = replicaSlotNames(settings.recordNames)
+    .filter((name) => !settings.recordNames.includes(name) && !namesToDelete.includes(name));
   // What the rounds whose batch landed wrote; more than one only when the group changed under a write.
   let before: Record<string, string> | undefined;
   let written = 0;

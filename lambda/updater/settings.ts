@@ -1,5 +1,5 @@
 import type { NoReplicaFallback } from './plan';
-import { NoReplicaFallbackValue, normalizeHostedZoneId, parseRecordNames, stackKey, UpdaterEnv } from '../../src/private/contract';
+import { NamesOwner, namesOwner, NoReplicaFallbackValue, normalizeHostedZoneId, parseRecordNames, stackKey, UpdaterEnv } from '../../src/private/contract';
 
 /** Everything one reconcile needs to know about its replication group and zone. */
 export interface UpdaterSettings {
@@ -10,6 +10,8 @@ export interface UpdaterSettings {
   readonly noReplicaFallback: NoReplicaFallback;
   /** The hash of the stack id the construct set (`stackKey`); undefined when the variable is not set. */
   readonly stack?: string;
+  /** The custom resource that owns the names, as its CloudFormation events name it; undefined when not set. */
+  readonly owner?: NamesOwner;
 }
 
 /**
@@ -49,6 +51,7 @@ export function readSettings(env: NodeJS.ProcessEnv): UpdaterSettings {
     throw new Error(`Invalid updater configuration: ${problems.join('; ')}`);
   }
   const stackId = env[UpdaterEnv.STACK_ID]?.trim();
+  const logicalId = env[UpdaterEnv.NAMES_LOGICAL_ID]?.trim();
   return {
     replicationGroupId,
     hostedZoneId,
@@ -56,5 +59,6 @@ export function readSettings(env: NodeJS.ProcessEnv): UpdaterSettings {
     ttlSeconds,
     noReplicaFallback: fallbackText as NoReplicaFallback,
     stack: stackId ? stackKey(stackId) : undefined,
+    owner: stackId && logicalId ? namesOwner(stackId, logicalId) : undefined,
   };
 }

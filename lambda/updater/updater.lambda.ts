@@ -14,6 +14,7 @@ import {
   replicaNameZone,
   replicaRecordsPhysicalId,
   replicaSlotNames,
+  UpdaterEnv,
   UpdaterMetrics,
 } from '../../src/private/contract';
 
@@ -93,6 +94,15 @@ export async function handler(
         // A notification goes straight to its batch from memory; the schedule always lists, so drift is found.
         const result = await reconcile(client, settings, { cache: recordCache, startFromCache: request.trigger !== 'schedule', stack: settings.stack });
         logSummary(request.trigger, result, started, request.reasons);
+        return { replicationGroupId: result.replicationGroupId, records: result.records, changes: result.changes };
+      }
+      case 'reclaim': {
+        if (settings.owner === undefined) {
+          throw new Error(`Cannot reclaim the names: ${UpdaterEnv.STACK_ID} and ${UpdaterEnv.NAMES_LOGICAL_ID} are not set (the construct sets both)`);
+        }
+        // The custom resource's own claim: refused, with what to do, when another stack holds the names.
+        const result = await reconcile(client, settings, { claimant: settings.owner, cache: recordCache });
+        logSummary('reclaim', result, started);
         return { replicationGroupId: result.replicationGroupId, records: result.records, changes: result.changes };
       }
       case 'custom-resource': {

@@ -24,6 +24,8 @@ export const UpdaterEnv = {
    * of this stack; unset (a function not deployed by the construct), they check the lease's group only.
    */
   STACK_ID: 'STACK_ID',
+  /** The logical id of the custom resource that owns the names: with STACK_ID, `{"action":"reclaim"}` claims as it. */
+  NAMES_LOGICAL_ID: 'NAMES_LOGICAL_ID',
 } as const;
 
 /** The updater's CloudWatch metrics (Powertools embedded metric format), read by the construct's alarm. */

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, Aws, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -121,6 +121,8 @@ export class Updater extends Construct {
     });
     // The names can only be seeded once the group is available, and must be removed before the zone is deleted.
     records.node.addDependency(props.replicationGroup, props.hostedZone);
+    // Who owns the names, as the custom resource's events name it: `{"action":"reclaim"}` claims them as it.
+    this.function.addEnvironment(UpdaterEnv.NAMES_LOGICAL_ID, Stack.of(this).getLogicalId(records.node.defaultChild as CfnResource));
 
     // Everything that can invoke the updater goes away before the names are deleted at stack deletion,
     // so a late run cannot re-create a name and leave the zone impossible to delete.

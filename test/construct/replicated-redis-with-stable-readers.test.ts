@@ -451,6 +451,8 @@ describe('updater', () => {
           [UpdaterEnv.NO_REPLICA_FALLBACK]: 'keep',
           // The stack that owns the lease: scheduled and notified runs write only under a lease of this stack.
           [UpdaterEnv.STACK_ID]: { Ref: 'AWS::StackId' },
+          // The custom resource's logical id: with the stack id, what its events name as the lease's owner.
+          [UpdaterEnv.NAMES_LOGICAL_ID]: Object.keys(template.findResources('Custom::ReplicaRecords'))[0],
         },
       },
       DeadLetterConfig: { TargetArn: Match.anyValue() },

@@ -222,7 +222,8 @@ describe('the lease names its owner: the bundle against moto', () => {
       HostedZoneId: zoneId,
       ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: LEASE_NAME, Type: 'CNAME', TTL: TTL_SECONDS, ResourceRecords: [{ Value: lease }] } }] },
     }));
-    const nodeGroupId = (await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: GROUP_ID }))).ReplicationGroups![0].NodeGroups![0].NodeGroupId;
+    const group = await elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: GROUP_ID }));
+    const nodeGroupId = group.ReplicationGroups![0].NodeGroups![0].NodeGroupId;
     await elastiCache.send(new TestFailoverCommand({ ReplicationGroupId: GROUP_ID, NodeGroupId: nodeGroupId }));
     const before = await zoneCnames();
 
@@ -242,14 +243,23 @@ describe('the lease names its owner: the bundle against moto', () => {
     });
   });
 
-  test('6. the next deployment re-claims the names and they follow the failover again', async () => {
-    // WHEN the custom resource's Update runs (a setting changed)
-    await invoke(updateEvent(RENAMED, TTL_SECONDS + 1, TTL_SECONDS));
+  test('6. an operator\'s {"action":"reclaim"} claims the names as the custom resource, and they follow the failover again', async () => {
+    // WHEN (the construct sets the custom resource's logical id in the function's environment)
+    const response = await updater.invoke<{ changes: number }>({ action: 'reclaim' }, { [UpdaterEnv.NAMES_LOGICAL_ID]: RENAMED_LOGICAL_ID });
 
     // THEN
-    const zone = await zoneCnames();
-    expect(zone[LEASE_NAME]).toContain(RENAMED_LOGICAL_ID.toLowerCase());
+    expect(response.changes).toBe(1);
+    expect((await zoneCnames())[LEASE_NAME]).toContain(RENAMED_LOGICAL_ID.toLowerCase());
     expect(await replicaIds(NAMES)).not.toContain(`${GROUP_ID}-002`);
+  });
+
+  test('7. the next deployment\'s Update and the stack\'s Delete: the custom resource owns the names again, so the zone ends empty', async () => {
+    // WHEN
+    await invoke(updateEvent(RENAMED, TTL_SECONDS + 1, TTL_SECONDS));
+    await invoke(deleteEvent(RENAMED));
+
+    // THEN
+    expect(await zoneCnames()).toEqual({});
   });
 });
 

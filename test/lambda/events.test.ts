@@ -141,3 +141,9 @@ describe('classifyEvent: custom resource events from custom_resources.Provider',
     });
   });
 });
+
+describe('classifyEvent: operator actions', () => {
+  test('{"action":"reclaim"} asks to claim the names as the custom resource', () => {
+    expect(classifyEvent({ action: 'reclaim' }, RG)).toEqual({ kind: 'reclaim' });
+  });
+});

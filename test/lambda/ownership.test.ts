@@ -209,6 +209,39 @@ describe('no silent stop: a run that cannot manage the names counts NamesNotMana
     expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
   });
 
+  test('{"action":"reclaim"} claims the names as the stack\'s custom resource, so they follow the group and its Delete removes them', async () => {
+    // GIVEN the lease removed by hand, then 002 promoted; the construct sets the stack id and the custom resource's logical id
+    const { zone } = given(RG, AFTER_FAILOVER, namesOnReplicas());
+    setUpdaterEnv(recordNames(2), { STACK_ID, NAMES_LOGICAL_ID: LOGICAL_ID });
+
+    // WHEN an operator invokes the function
+    const result = await handler({ action: 'reclaim' });
+
+    // THEN the names follow the group under the custom resource's lease
+    expect(result).toMatchObject({ changes: 1 });
+    expect(leaseIn(zone)?.owner).toEqual(OWNER);
+    expect(zone.cnames()).toEqual({ [recordName(1)]: nodeAddress('sessions-001'), [recordName(2)]: nodeAddress('sessions-003') });
+
+    // WHEN the stack is deleted
+    await handler(deleteEvent(PHYSICAL_ID, PROPS));
+
+    // THEN the lease was the custom resource's own, so the Delete removed everything
+    expect(zone.cnames()).toEqual({});
+    expect(zone.get(LEASE_NAME)).toBeUndefined();
+  });
+
+  test('{"action":"reclaim"} is refused when another stack holds the names, and without the construct\'s environment', async () => {
+    // GIVEN
+    given(RG, AS_CREATED, [cname(LEASE_NAME, replicaNamesLeaseTarget(RG, '0123456789ab', namesOwner(OTHER_STACK_ID, OTHER_LOGICAL_ID)), TTL)]);
+    setUpdaterEnv(recordNames(2), { STACK_ID, NAMES_LOGICAL_ID: LOGICAL_ID });
+
+    // WHEN / THEN
+    await expect(handler({ action: 'reclaim' })).rejects.toThrow(/^The replica names in this zone belong to group sessions, managed by/);
+    setUpdaterEnv(recordNames(2), { STACK_ID, NAMES_LOGICAL_ID: undefined });
+    await expect(handler({ action: 'reclaim' })).rejects.toThrow('Cannot reclaim the names: STACK_ID and NAMES_LOGICAL_ID are not set (the construct sets both)');
+    expect(writes()).toBe(0);
+  });
+
   test('a run of the owning stack counts nothing', async () => {
     // GIVEN
     given(RG, AFTER_FAILOVER, [cname(LEASE_NAME, LEASE_TARGET, TTL), ...namesOnReplicas()]);

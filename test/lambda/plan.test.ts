@@ -5,6 +5,8 @@ import {
   NoReplicaFallback,
   planDeletion,
   planReconcile,
+  planRestore,
+  planRetiring,
   RecordChange,
 } from '../../lambda/updater/plan';
 
@@ -494,6 +496,87 @@ describe('planDeletion', () => {
 
     // THEN exactly the live records of the existing names are deleted
     expect(changes).toEqual(expectedChanges);
+  });
+});
+
+describe('planRetiring: a name a scale-in dropped shares the replica of the name it follows', () => {
+  const planned = { [nameOf(1)]: addressOf('002'), [nameOf(2)]: addressOf('003'), [nameOf(3)]: addressOf('004') };
+
+  test.each([
+    {
+      title: 'replica<M> follows recordNames[(M - 1) mod N]: replica4 and replica5 follow replica1 and replica2 of three',
+      retiring: [nameOf(4), nameOf(5)],
+      current: [listed(4, '009', TTL), listed(5, '009', TTL)],
+      expected: [
+        { action: 'UPSERT', name: nameOf(4), target: addressOf('002'), ttl: TTL },
+        { action: 'UPSERT', name: nameOf(5), target: addressOf('003'), ttl: TTL },
+      ],
+    },
+    {
+      title: 'a retiring name already on its leader\'s replica with the TTL is left alone; another TTL is rewritten',
+      retiring: [nameOf(4), 'Replica5.Cache.Internal.'],
+      current: [listed(4, '002', TTL), listed(5, '003', TTL + 1)],
+      expected: [{ action: 'UPSERT', name: nameOf(5), target: addressOf('003'), ttl: TTL }],
+    },
+    {
+      title: 'a missing retiring name is written (only names that exist are passed in, but a race may remove one)',
+      retiring: [nameOf(4)],
+      current: [],
+      expected: [{ action: 'UPSERT', name: nameOf(4), target: addressOf('002'), ttl: TTL }],
+    },
+    {
+      title: 'a name given twice is planned once; a name that is not replica<N> has no leader and stays',
+      retiring: [nameOf(4), nameOf(4), `reader.${ZONE}`],
+      current: [listed(4, '009', TTL)],
+      expected: [{ action: 'UPSERT', name: nameOf(4), target: addressOf('002'), ttl: TTL }],
+    },
+  ])('$title', ({ retiring, current, expected }) => {
+    expect(planRetiring(retiring, recordNames(3), planned, current, TTL)).toEqual(expected);
+  });
+
+  test('a retiring name whose leader has no planned target stays as it is', () => {
+    expect(planRetiring([nameOf(4)], recordNames(3), { [nameOf(2)]: addressOf('003') }, [listed(4, '009', TTL)], TTL)).toEqual([]);
+  });
+
+  test('with no current names, nothing follows anything', () => {
+    expect(planRetiring([nameOf(4)], [], planned, [listed(4, '009', TTL)], TTL)).toEqual([]);
+  });
+
+  test('leaders are matched loosely: recordNames in uppercase with a trailing dot', () => {
+    expect(planRetiring([nameOf(2)], ['REPLICA1.CACHE.INTERNAL.'], planned, [], TTL))
+      .toEqual([{ action: 'UPSERT', name: nameOf(2), target: addressOf('002'), ttl: TTL }]);
+  });
+});
+
+describe('planRestore: the batch that puts names back as a failed Create found them', () => {
+  test('a name written over is deleted with its live value and re-created as it was; one created is deleted; one removed is re-created', () => {
+    // GIVEN what the first read found, and the zone after the Create's write
+    const before: Record<string, CurrentRecord | undefined> = {
+      [nameOf(1)]: listed(1, '002', 45),
+      [nameOf(2)]: undefined,
+      [nameOf(3)]: listed(3, '004', TTL),
+      [nameOf(4)]: listed(4, '003', TTL),
+    };
+    const current = [listed(1, '003', TTL), listed(2, '002', TTL), listed(4, '003', TTL)];
+
+    // WHEN / THEN replica4 is as it was and stays out of the batch
+    expect(planRestore(before, current)).toEqual([
+      { action: 'DELETE', name: nameOf(1), target: `${addressOf('003')}.`, ttl: TTL },
+      { action: 'CREATE', name: nameOf(1), target: `${addressOf('002')}.`, ttl: 45 },
+      { action: 'DELETE', name: nameOf(2), target: `${addressOf('002')}.`, ttl: TTL },
+      { action: 'CREATE', name: nameOf(3), target: `${addressOf('004')}.`, ttl: TTL },
+    ]);
+  });
+
+  test('a name with the same value but another TTL is put back too', () => {
+    expect(planRestore({ [nameOf(1)]: listed(1, '002', 45) }, [listed(1, '002', TTL)])).toEqual([
+      { action: 'DELETE', name: nameOf(1), target: `${addressOf('002')}.`, ttl: TTL },
+      { action: 'CREATE', name: nameOf(1), target: `${addressOf('002')}.`, ttl: 45 },
+    ]);
+  });
+
+  test('names are matched loosely; a name that did not exist and still does not exist needs nothing', () => {
+    expect(planRestore({ 'Replica1.Cache.Internal.': listed(1, '002', TTL), [nameOf(2)]: undefined }, [listed(1, '002', TTL)])).toEqual([]);
   });
 });
 

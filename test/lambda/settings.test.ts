@@ -1,5 +1,5 @@
 import { readSettings } from '../../lambda/updater/settings';
-import { stackKey } from '../../src/private/contract';
+import { namesOwner, stackKey } from '../../src/private/contract';
 
 /** The environment the construct sets. */
 const VALID = {
@@ -26,6 +26,14 @@ describe('readSettings', () => {
     expect(readSettings({ ...VALID, STACK_ID: ` ${stackId} ` }).stack).toBe(stackKey(stackId));
     expect(readSettings({ ...VALID, STACK_ID: ' ' }).stack).toBeUndefined();
     expect(readSettings(VALID).stack).toBeUndefined();
+  });
+
+  test('STACK_ID with NAMES_LOGICAL_ID name the custom resource that owns the names, as its events do; either alone, none', () => {
+    const stackId = 'arn:aws:cloudformation:us-east-1:111122223333:stack/Stack/5b3a1e40-0000-11ef-0000-0a0000000000';
+    expect(readSettings({ ...VALID, STACK_ID: stackId, NAMES_LOGICAL_ID: ' CacheUpdaterReplicaRecords1 ' }).owner)
+      .toEqual(namesOwner(stackId, 'CacheUpdaterReplicaRecords1'));
+    expect(readSettings({ ...VALID, STACK_ID: stackId }).owner).toBeUndefined();
+    expect(readSettings({ ...VALID, NAMES_LOGICAL_ID: 'CacheUpdaterReplicaRecords1' }).owner).toBeUndefined();
   });
 
   test('normalizes what it can: group id case, zone id prefix, names', () => {

@@ -8,6 +8,8 @@ export type StableRedisErrorCode =
   | 'NAME_NOT_FOUND'
   /** The node refused the password or user (WRONGPASS, NOAUTH). */
   | 'AUTH_FAILED'
+  /** The RBAC user may not run ROLE (NOPERM): its access string needs `+role`, which `+@read` does not give. */
+  | 'NO_PERMISSION'
   /** The node's certificate did not verify against the CNAME's target (a missing `ca`, or the wrong names). */
   | 'TLS_FAILED'
   /** The call's budget (`timeoutMs`) ran out; `cause` holds the last error seen, if any. */

@@ -13,6 +13,8 @@ export interface RoleReport {
 }
 
 const AUTH_REPLY = /^(WRONGPASS|NOAUTH|ERR invalid password|ERR AUTH)/;
+/** An RBAC user whose access string does not allow ROLE (it is in @admin): every connection would fail alike. */
+const NO_PERMISSION_REPLY = /^NOPERM/;
 const TLS_CODES = /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_HAS_EXPIRED|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?)$/;
 
 /**
@@ -21,8 +23,8 @@ const TLS_CODES = /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_VERIFY_LEAF_SIGNATUR
  */
 export class NodeConnection {
   /**
-   * Connects, then checks ROLE, within `timeoutMs`. Throws AUTH_FAILED or TLS_FAILED for bad credentials
-   * or certificates (retrying cannot help), else the connection's error.
+   * Connects, then checks ROLE, within `timeoutMs`. Throws AUTH_FAILED, NO_PERMISSION or TLS_FAILED for bad
+   * credentials, a user not allowed ROLE, or certificates (retrying cannot help), else the connection's error.
    */
   static async open(address: Address, settings: Settings, timeoutMs: number, onEnd: (connection: NodeConnection) => void): Promise<NodeConnection> {
     const startedAt = Date.now();
@@ -51,7 +53,7 @@ export class NodeConnection {
       return connection;
     } catch (error) {
       connection.close();
-      throw connection.authError ?? tlsFailed(error, address) ?? error;
+      throw connection.fatalError ?? tlsFailed(error, address) ?? error;
     }
   }
 
@@ -61,19 +63,19 @@ export class NodeConnection {
   role?: RoleReport;
   /** When ROLE was last answered. */
   checkedAt = 0;
-  /** Refused credentials or a certificate that did not verify: retrying cannot help. */
-  private authError?: StableRedisError;
+  /** Refused credentials, ROLE not allowed, or a certificate that did not verify: retrying cannot help. */
+  private fatalError?: StableRedisError;
 
   private constructor(readonly address: Address, readonly redis: Redis, onEnd: (connection: NodeConnection) => void) {
     // A failed AUTH or certificate check arrives as an 'error' event (connect() then rejects with "Connection is
     // closed."); keep it for open() to throw.
     redis.on('error', (error: Error) => {
       if (error.name === 'ReplyError' && AUTH_REPLY.test(error.message)) {
-        this.authError ??= authFailed(error, address);
+        this.fatalError ??= authFailed(error, address);
       }
       const tlsError = tlsFailed(error, address);
       if (tlsError) {
-        this.authError ??= tlsError;
+        this.fatalError ??= tlsError;
       }
     });
     redis.once('end', () => {
@@ -110,8 +112,12 @@ export class NodeConnection {
       return this.role;
     } catch (error) {
       if (error instanceof Error && error.name === 'ReplyError' && AUTH_REPLY.test(error.message)) {
-        this.authError ??= authFailed(error, this.address);
-        throw this.authError;
+        this.fatalError ??= authFailed(error, this.address);
+        throw this.fatalError;
+      }
+      if (error instanceof Error && error.name === 'ReplyError' && NO_PERMISSION_REPLY.test(error.message)) {
+        this.fatalError ??= noPermission(error, this.address, this.redis.options.username);
+        throw this.fatalError;
       }
       throw error;
     }
@@ -126,6 +132,11 @@ export class NodeConnection {
 
 function authFailed(error: Error, address: Address): StableRedisError {
   return new StableRedisError('AUTH_FAILED', `${address.target} (through ${address.name}) refused the credentials: ${error.message}`, { cause: error });
+}
+
+function noPermission(error: Error, address: Address, username: string | undefined): StableRedisError {
+  return new StableRedisError('NO_PERMISSION', `${address.target} (through ${address.name}) does not allow ROLE for user ${username ?? 'default'}: `
+    + `${error.message}; the user needs +role in its access string (ROLE is in @admin), e.g. "on ~* +@read +role"`, { cause: error });
 }
 
 function tlsFailed(error: unknown, address: Address): StableRedisError | undefined {

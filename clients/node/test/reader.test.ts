@@ -91,6 +91,27 @@ describe('bad input fails at once, with the property and the value', () => {
   });
 });
 
+test('an RBAC user without +role fails at once, with NO_PERMISSION; with +role it reads', async () => {
+  // ACL users are per node (not replicated), so every node gets them.
+  const users = [['lab-no-role', '+@read'], ['lab-reader', '+@read', '+role']];
+  for (const node of lab.nodes) {
+    for (const [user, ...commands] of users) {
+      await node.command('ACL', 'SETUSER', user, 'reset', 'on', '>lab-user-pass', '~*', ...commands);
+    }
+  }
+  try {
+    const { error, ms } = await expectFailure(newReader({ username: 'lab-no-role', password: 'lab-user-pass' }).read((r) => r.get(`${KEYS}0`)), 'NO_PERMISSION');
+    expect(error.message).toMatch(/NOPERM/);
+    expect(error.message).toContain('+role');
+    console.log(`RBAC user without +role: failed in ${ms} ms (budget 15000 ms)`);
+    expect(ms).toBeLessThan(1_000);
+    const allowed = newReader({ username: 'lab-reader', password: 'lab-user-pass' });
+    expect(await allowed.read((r) => r.get(`${KEYS}0`))).toBe(`value-of-${KEYS}0`);
+  } finally {
+    await Promise.all(lab.nodes.map((node) => node.command('ACL', 'DELUSER', ...users.map(([user]) => user))));
+  }
+});
+
 test('a certificate that does not verify (no CA given) fails at once, with TLS_FAILED', async () => {
   const { error, ms } = await expectFailure(newReader({ tls: {} }).read((r) => r.get('x')), 'TLS_FAILED');
   expect(error.message).toMatch(/^the certificate of node-[bc]\.grp\.abc123\.use1\.cache\.test .*did not verify/);

@@ -44,6 +44,23 @@ test('bad input fails at once: no name, a name that is not a CNAME, a wrong pass
   expect(Math.max(notCname.ms, wrongPassword.ms)).toBeLessThan(1_000);
 });
 
+test('an RBAC user without +role fails at once, with NO_PERMISSION; with +role it writes', async () => {
+  const users = [['lab-no-role', '+@read', '+@write'], ['lab-writer', '+@read', '+@write', '+role']];
+  for (const [user, ...commands] of users) {
+    await lab.nodes[0].command('ACL', 'SETUSER', user, 'reset', 'on', '>lab-user-pass', '~*', ...commands);
+  }
+  try {
+    const denied = await failure(newWriter({ username: 'lab-no-role', password: 'lab-user-pass' }).write((r) => r.set('w:rbac', 'v')));
+    expect(denied.error.code).toBe('NO_PERMISSION');
+    expect(denied.error.message).toContain('+role');
+    console.log(`writer: RBAC user without +role failed in ${denied.ms} ms (budget 15000 ms)`);
+    expect(denied.ms).toBeLessThan(1_000);
+    expect(await newWriter({ username: 'lab-writer', password: 'lab-user-pass' }).write((r) => r.set('w:rbac', 'v'))).toBe('OK');
+  } finally {
+    await lab.nodes[0].command('ACL', 'DELUSER', ...users.map(([user]) => user));
+  }
+});
+
 test('writes reach the primary; Redis errors such as WRONGTYPE pass through unchanged, without a retry', async () => {
   const writer = newWriter();
   const connects: unknown[] = [];

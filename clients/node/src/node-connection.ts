@@ -33,7 +33,8 @@ export class NodeConnection {
       port: settings.port,
       username: settings.username,
       password: settings.password,
-      tls: settings.tls === false ? undefined : { ...settings.tls, servername: address.target },
+      // rejectUnauthorized set explicitly, so NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot switch verification off.
+      tls: settings.tls === false ? undefined : { ...settings.tls, servername: address.target, rejectUnauthorized: true },
       lazyConnect: true,
       connectTimeout: Math.max(1, timeoutMs),
       // The owner decides when and where to reconnect, and commands fail at once instead of queueing.

@@ -14,7 +14,8 @@ export interface StableClientOptions {
   readonly port?: number;
   /**
    * TLS (default: on, verified against the system's CAs). Options given here (such as `ca`) are merged in;
-   * `servername` is always the CNAME's target and hostname checking stays on. `false` for plain TCP.
+   * `servername` is always the CNAME's target, and certificates and hostnames are always verified
+   * (`rejectUnauthorized` is forced to true, whatever NODE_TLS_REJECT_UNAUTHORIZED says). `false` for plain TCP.
    */
   readonly tls?: StableTlsOptions | false;
   /**
@@ -112,8 +113,10 @@ export function checkSettings(options: StableClientOptions): Settings {
         throw bad(`tls.${forbidden}`, '(set)', 'not set: the package verifies against each CNAME\'s target itself');
       }
     }
-    if ((tls as ConnectionOptions).rejectUnauthorized === false) {
-      throw bad('tls.rejectUnauthorized', false, 'true or unset: certificates are always verified');
+    // Any value but true (0, null, "false" from JavaScript callers) would read as "do not verify".
+    const rejectUnauthorized = (tls as ConnectionOptions).rejectUnauthorized;
+    if (rejectUnauthorized !== undefined && rejectUnauthorized !== true) {
+      throw bad('tls.rejectUnauthorized', rejectUnauthorized, 'true or unset: certificates are always verified');
     }
   }
   const dnsServers = options.dnsServers;

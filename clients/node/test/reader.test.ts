@@ -2,7 +2,9 @@
  * StableReader against real redis-server nodes (TLS, AUTH) and a DNS server, with one reader shared by
  * 50 concurrent callers, each reading its own key.
  */
-import { spawn } from 'child_process';
+import { execFile, spawn } from 'child_process';
+import * as path from 'path';
+import { promisify } from 'util';
 import type Redis from 'ioredis';
 import { StableReader, StableRedisError, StableWriter } from '../src';
 import type { StableReaderOptions } from '../src';
@@ -34,8 +36,12 @@ afterEach(async () => {
   await lab.reset();
 });
 
+function newReaderOptions(): StableReaderOptions {
+  return { names: [lab.name('replica1'), lab.name('replica2')], ...lab.clientOptions, roleCheckIntervalMs: INTERVAL_MS };
+}
+
 function newReader(options: Partial<StableReaderOptions> = {}): StableReader {
-  const reader = new StableReader({ names: [lab.name('replica1'), lab.name('replica2')], ...lab.clientOptions, roleCheckIntervalMs: INTERVAL_MS, ...options });
+  const reader = new StableReader({ ...newReaderOptions(), ...options });
   readers.push(reader);
   return reader;
 }
@@ -70,6 +76,10 @@ describe('bad input fails at once, with the property and the value', () => {
     [{ names: ['replica1.x'], timeoutMs: 0 }, /timeoutMs: received 0; allowed: an integer from 1/],
     [{ names: ['replica1.x'], tls: { servername: 'x' } }, /tls\.servername/],
     [{ names: ['replica1.x'], tls: { rejectUnauthorized: false } }, /tls\.rejectUnauthorized/],
+    // Falsy values from JavaScript callers would switch verification off as surely as false.
+    [{ names: ['replica1.x'], tls: { rejectUnauthorized: 0 } }, /tls\.rejectUnauthorized: received 0; allowed: true or unset/],
+    [{ names: ['replica1.x'], tls: { rejectUnauthorized: null } }, /tls\.rejectUnauthorized: received null/],
+    [{ names: ['replica1.x'], tls: { rejectUnauthorized: 'false' } }, /tls\.rejectUnauthorized: received "false"/],
     [{ names: ['replica1.x'], dnsServers: ['not an address'] }, /dnsServers/],
   ])('%j', (options, expected) => {
     expect(() => new StableReader(options as StableReaderOptions)).toThrow(expected);
@@ -116,6 +126,23 @@ test('a certificate that does not verify (no CA given) fails at once, with TLS_F
   const { error, ms } = await expectFailure(newReader({ tls: {} }).read((r) => r.get('x')), 'TLS_FAILED');
   expect(error.message).toMatch(/^the certificate of node-[bc]\.grp\.abc123\.use1\.cache\.test .*did not verify/);
   expect(ms).toBeLessThan(1_000);
+});
+
+test('NODE_TLS_REJECT_UNAUTHORIZED=0 does not switch verification off: still TLS_FAILED', async () => {
+  // In its own process: Node reads the variable from the real environment, which jest's sandbox does not change.
+  const script = `
+    const { StableReader } = require('./src');
+    const reader = new StableReader(${JSON.stringify({ ...newReaderOptions(), tls: {}, timeoutMs: 3_000 })});
+    reader.read((redis) => redis.get('${KEYS}0')).then((value) => console.log(JSON.stringify({ value })),
+      (error) => console.log(JSON.stringify({ code: error.code, message: error.message }))).finally(() => reader.close());`;
+  // Not execFileSync: the lab's DNS server answers from this process.
+  const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script],
+    { cwd: path.join(__dirname, '..'), env: { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' }, encoding: 'utf-8' });
+  expect(JSON.parse(stdout)).toEqual({ code: 'TLS_FAILED', message: expect.stringMatching(/did not verify/) });
+});
+
+test('tls.rejectUnauthorized: true is allowed', () => {
+  expect(() => newReader({ tls: { rejectUnauthorized: true } })).not.toThrow();
 });
 
 test('50 callers sharing one reader each get their own key\'s value, spread over both replicas', async () => {

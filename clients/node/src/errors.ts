@@ -14,6 +14,8 @@ export type StableRedisErrorCode =
   | 'TLS_FAILED'
   /** The call's budget (`timeoutMs`) ran out; `cause` holds the last error seen, if any. */
   | 'TIMEOUT'
+  /** `fn` sent a command that blocks or changes the connection every concurrent call shares (BLPOP, SELECT, ...). */
+  | 'UNSUPPORTED_COMMAND'
   /** `close()` was called. */
   | 'CLOSED';
 

@@ -3,6 +3,7 @@ import type { Address } from './addresses';
 import { withTimeout } from './deadline';
 import { StableRedisError } from './errors';
 import type { Settings } from './options';
+import { refuseConnectionWideCommands } from './shared-commands';
 
 /** What ROLE said about a node. */
 export interface RoleReport {
@@ -47,6 +48,7 @@ export class NodeConnection {
       enableReadyCheck: false,
       disableClientInfo: true,
     });
+    refuseConnectionWideCommands(redis);
     const connection = new NodeConnection(address, redis, onEnd);
     try {
       await withTimeout(redis.connect(), timeoutMs, () => new Error(`connecting to ${address.target} (${address.ip}) took over ${timeoutMs} ms`));

@@ -75,6 +75,9 @@ export class StableReader extends EventEmitter<StableReaderEvents> {
    * On a broken connection or a node that stopped being fit (LOADING, MASTERDOWN), `fn` runs again
    * elsewhere; Redis's other replies reach the caller unchanged. Fails with a StableRedisError `TIMEOUT` when
    * `timeoutMs` runs out, at once on bad names or credentials.
+   *
+   * The connection is shared by every
+   * concurrent call: blocking and connection-state commands (BLPOP, SELECT, ...) fail with UNSUPPORTED_COMMAND.
    */
   async read<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
     const deadline = Deadline.after(this.settings.timeoutMs);

@@ -17,7 +17,8 @@ const ATTEMPT_MS = 2_000;
  * Writes through the stable primary name. The connection is used only once ROLE says `master`; a write
  * that meets READONLY, LOADING, MASTERDOWN or a broken connection runs again (on the primary the name then
  * leads to) until `timeoutMs` runs out. A write retried after a broken connection may have been applied
- * already: it can apply twice. One connection at a time, shared by every caller.
+ * already: it can apply twice. One connection at a time, shared by every caller, so blocking and
+ * connection-state commands (BLPOP, SELECT, ...) fail with UNSUPPORTED_COMMAND.
  */
 export class StableWriter extends EventEmitter<StableWriterEvents> {
   /** The stable primary name, normalized. */

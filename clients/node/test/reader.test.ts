@@ -300,6 +300,35 @@ test('Redis errors pass through unchanged and do not move the reader', async () 
   expect(events.slice(connects)).toEqual([]);
 });
 
+test('commands that block or change the shared connection\'s state are refused at once; others, and MULTI in a pipeline, still work', async () => {
+  const reader = newReader();
+  await reader.connect();
+  const refused: Array<[string, (redis: Redis) => Promise<unknown>]> = [
+    ['XREAD', (redis) => redis.xread('BLOCK', 1_000, 'STREAMS', 'lab:stream', '$')],
+    ['XREADGROUP', (redis) => redis.call('xreadgroup', 'GROUP', 'g', 'c', 'block', 1_000, 'STREAMS', 'lab:stream', '>')],
+    ['BLPOP', (redis) => redis.blpop('lab:list', 1)],
+    ['BZPOPMIN', (redis) => redis.call('BZPOPMIN', 'lab:zset', 1)],
+    ['WAIT', (redis) => redis.wait(1, 1_000)],
+    ['WATCH', (redis) => redis.watch(`${KEYS}0`)],
+    ['MULTI', (redis) => redis.multi({ pipeline: false }) as unknown as Promise<unknown>],
+    ['SELECT', (redis) => redis.select(1)],
+    ['SUBSCRIBE', (redis) => redis.subscribe('lab:channel')],
+    ['PSUBSCRIBE', (redis) => redis.psubscribe('lab:*')],
+    ['CLIENT REPLY', (redis) => redis.call('CLIENT', 'REPLY', 'OFF')],
+    ['MONITOR', (redis) => redis.call('monitor')],
+  ];
+  for (const [name, fn] of refused) {
+    const { error, ms } = await expectFailure(reader.read(fn), 'UNSUPPORTED_COMMAND');
+    expect(error.message).toContain(`${name} `);
+    expect(ms).toBeLessThan(100);
+  }
+  // The connection is unharmed, and the same commands' harmless forms pass.
+  expect(await reader.read((redis) => redis.get(`${KEYS}1`))).toBe(`value-of-${KEYS}1`);
+  expect(await reader.read((redis) => redis.xread('COUNT', 1, 'STREAMS', 'lab:block', '0'))).toBeNull();
+  expect(await reader.read((redis) => redis.multi().get(`${KEYS}2`).exec())).toEqual([[null, `value-of-${KEYS}2`]]);
+  expect(await reader.read((redis) => redis.call('CLIENT', 'ID'))).toEqual(expect.any(Number));
+});
+
 test('the node a name points at killed and restarted empty: reads move at once, and come home after its full sync', async () => {
   const reader = newReader();
   const events = record(reader, ['connect', 'move', 'home', 'retire']);

@@ -77,6 +77,18 @@ test('writes reach the primary; Redis errors such as WRONGTYPE pass through unch
   expect(connects).toEqual([expect.objectContaining({ target: lab.nodes[0].hostname, role: 'master' })]);
 });
 
+test('a blocking command, which would stall every writer sharing the connection, is refused at once', async () => {
+  const writer = newWriter();
+  const startedAt = Date.now();
+  const error = await writer.write((redis) => redis.blpop('w:queue', 1)).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(StableRedisError);
+  expect((error as StableRedisError).code).toBe('UNSUPPORTED_COMMAND');
+  expect((error as StableRedisError).message).toMatch(/^BLPOP /);
+  expect(Date.now() - startedAt).toBeLessThan(500);
+  expect(await writer.write((redis) => redis.lpush('w:queue', 'job'))).toBe(1);
+  expect(await writer.write((redis) => redis.lpop('w:queue'))).toBe('job');
+});
+
 test('failover under 50 concurrent writers: READONLY and dropped connections are retried onto the new primary, no errors', async () => {
   const writer = newWriter();
   const events: string[] = [];

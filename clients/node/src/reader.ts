@@ -76,7 +76,8 @@ export class StableReader extends EventEmitter<StableReaderEvents> {
    * elsewhere; Redis's other replies reach the caller unchanged. Fails with a StableRedisError `TIMEOUT` when
    * `timeoutMs` runs out, at once on bad names or credentials.
    *
-   * The connection is shared by every
+   * For reads only: `fn` may run more than once, so it must have no side effects, and while no replica is
+   * in sync its commands reach the primary (a write would succeed there). The connection is shared by every
    * concurrent call: blocking and connection-state commands (BLPOP, SELECT, ...) fail with UNSUPPORTED_COMMAND.
    */
   async read<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {

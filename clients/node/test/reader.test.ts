@@ -262,10 +262,14 @@ test('no replica anywhere: reads go to the primary the names lead to, then back 
   const served = await reader.read((redis) => readWithRole(redis, `${KEYS}0`));
   expect(served).toEqual({ value: `value-of-${KEYS}0`, role: 'master' });
   expect(events.map((e) => e.event)).toEqual(['fallback']);
+  // As the README warns: while falling back, a write sent through a reader reaches the primary and succeeds.
+  expect(await reader.read((redis) => redis.set('lab:r:fallback-write', 'x'))).toBe('OK');
   lab.pointNames({ replica1: lab.nodes[2] });
   await sleep(3 * INTERVAL_MS);
   expect(await reader.read((redis) => readWithRole(redis, `${KEYS}0`))).toEqual({ value: `value-of-${KEYS}0`, role: 'slave' });
   expect(events.map((e) => e.event)).toEqual(['fallback', 'fallback-end']);
+  await expect(reader.read((redis) => redis.set('lab:r:fallback-write', 'y'))).rejects.toThrow(/^READONLY/);
+  await lab.primaryNode.command('DEL', 'lab:r:fallback-write');
 });
 
 test('the budget bounds every call: nodes that do not answer, and a resolver that does not', async () => {

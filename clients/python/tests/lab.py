@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -98,11 +100,11 @@ class DnsServer:
         question = query.question[0]
         name = question.name.to_text(omit_final_dot=True).lower()
         target = self.cnames.get(name)
-        if target is not None:
-            response.answer.append(dns.rrset.from_text(question.name, 1, "IN", "CNAME", target + "."))
-            final = target
-        else:
-            final = name
+        final, owner = name, question.name
+        while final in self.cnames and len(response.answer) < 8:  # a chain of CNAMEs, each answered in turn
+            response.answer.append(dns.rrset.from_text(owner, 1, "IN", "CNAME", self.cnames[final] + "."))
+            final = self.cnames[final]
+            owner = dns.name.from_text(final)
         address = self.addresses.get(final)
         if address is None and target is None:
             response.set_rcode(dns.rcode.NXDOMAIN)
@@ -169,11 +171,61 @@ class Node:
         role = self.role()
         return role[0] == b"slave" and role[3] == b"connected"
 
+    def freeze(self) -> None:
+        """The process stops (SIGSTOP): the kernel still accepts TCP, nothing answers; `thaw` resumes it."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
             self.process = None
+
+
+class FrozenTlsNode:
+    """A node that completes TCP and TLS and then never answers (its process hung after the handshake): AUTH and
+    every command wait forever. `accepted` counts the TLS sessions it completed."""
+
+    def __init__(self, ip: str, certificates: Dict[str, str]):
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(certificates["cert"], certificates["key"])
+        self.listener = socket.create_server((ip, PORT))
+        self.listener.settimeout(0.1)
+        self.ip, self.accepted = ip, 0
+        self.held: List[socket.socket] = []
+        self.stopping = threading.Event()
+        threading.Thread(target=self._serve, name="lab-frozen", daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                sock, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._handshake, args=(sock,), daemon=True).start()
+
+    def _handshake(self, sock: socket.socket) -> None:
+        try:
+            sock.settimeout(5)
+            tls = self.context.wrap_socket(sock, server_side=True)
+        except OSError:
+            sock.close()
+            return
+        self.accepted += 1
+        self.held.append(tls)  # read nothing, answer nothing
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.listener.close()
+        for sock in self.held:
+            sock.close()
 
 
 class Lab:
@@ -226,6 +278,7 @@ class Lab:
         for node in self.nodes:
             if node.process is None:
                 node.start()
+            node.thaw()
         self.primary = self.nodes[0]
         self.primary.command("REPLICAOF", "NO", "ONE")
         for replica in self.nodes[1:]:
@@ -235,6 +288,13 @@ class Lab:
         self.point("replica2", self.nodes[2])
         self.dns.paused = False
         self.wait_in_sync(self.nodes[1:])
+
+    def frozen_node(self, short: str) -> FrozenTlsNode:
+        """Points the stable name `short` at a node that completes TLS and then never answers."""
+        node = FrozenTlsNode(f"{self.net}.98", self.certificates)
+        self.dns.cnames[self.name(short)] = "frozen." + NODE_DOMAIN
+        self.dns.addresses["frozen." + NODE_DOMAIN] = node.ip
+        return node
 
     def kill_clients(self, nodes: Optional[List[Node]] = None) -> None:
         """Closes every client connection on the nodes, on all of them at about the same moment (one event)."""

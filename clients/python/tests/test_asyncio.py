@@ -158,6 +158,118 @@ class SharedAsyncReaderTest(unittest.IsolatedAsyncioTestCase):
         self.assertGreater(retired, 0, "no cancellation fell between a send and its reply")
         report("cancellation", rounds=rounds, wrong=wrong, retired_owing_replies=retired)
 
+    async def test_cancelled_role_checks_leave_no_slot_behind(self) -> None:
+        # Every checkout checks ROLE (a tiny interval) and tasks are cancelled at varying steps, many of them inside
+        # that check; with max_connections=2 a leaked slot would soon leave calls waiting out their budget.
+        reader = StableReader(self.lab.replica_names,
+                              **self.lab.options(max_connections=2, role_check_interval=0.001, timeout=2.0))
+        client = reader.client()
+        try:
+            await client.get("lab:r:0")
+            rounds = 200
+            for round_ in range(rounds):
+                task = asyncio.ensure_future(client.get("lab:r:1"))
+                for _ in range(round_ % 12):
+                    await asyncio.sleep(0)
+                task.cancel()
+                self.assertEqual(b"value-2", await client.get("lab:r:2"))
+            await asyncio.sleep(0.05)  # closes scheduled by cancelled tasks
+            self.assertLessEqual(len(reader.pool._all), 2)
+            report("cancelled ROLE checks", rounds=rounds, role_checks=reader.stats.role_checks,
+                   retired=reader.stats.connections_retired, pooled=len(reader.pool._all))
+        finally:
+            await reader.close()
+
+    async def test_node_that_hangs_after_tls_is_left_within_the_connect_slice(self) -> None:
+        lab = self.lab
+        frozen = lab.frozen_node("hung")
+        self.addCleanup(frozen.close)
+        reader = StableReader([lab.name("hung"), lab.name("replica2")], **lab.options(timeout=6.0))
+        try:
+            started = time.monotonic()
+            self.assertEqual(b"value-0", await reader.client().get("lab:r:0"))
+            took = time.monotonic() - started
+        finally:
+            await reader.close()
+        self.assertGreater(frozen.accepted, 0, "the hung node was never tried")
+        self.assertLess(took, 2.8, "the hung node held the read past its connect slice")
+        report("hung after TLS (asyncio)", took_s=took)
+
+    async def test_node_that_stops_answering_is_left_at_the_next_role_check(self) -> None:
+        lab = self.lab
+        reader = StableReader(lab.replica_names, **lab.options(timeout=6.0))
+        client = reader.client()
+        try:
+            self.assertEqual(b"value-0", await client.get("lab:r:0"))
+            await asyncio.sleep(INTERVAL + 0.1)
+            lab.nodes[1].freeze()
+            self.addCleanup(lab.nodes[1].thaw)
+            started = time.monotonic()
+            self.assertEqual(b"value-1", await client.get("lab:r:1"))
+            took = time.monotonic() - started
+        finally:
+            lab.nodes[1].thaw()
+            await reader.close()
+        self.assertLess(took, 1.8, "the stopped node held the read past its ROLE-check slice")
+        report("node stopped (asyncio)", took_s=took)
+
+    async def test_moving_home_never_holds_a_read(self) -> None:
+        lab = self.lab
+        lab.dns.cnames[lab.name("replica1")] = "dead." + L.NODE_DOMAIN
+        lab.dns.addresses["dead." + L.NODE_DOMAIN] = f"{lab.net}.99"
+        reader = StableReader(lab.replica_names, **lab.options(timeout=6.0))
+        client = reader.client()
+        frozen = None
+        try:
+            self.assertEqual(b"value-0", await client.get("lab:r:0"))
+            self.assertEqual(1, reader.stats.moves)
+            frozen = lab.frozen_node("replica1")
+            slowest = 0.0
+            until = time.monotonic() + 3.5
+            while time.monotonic() < until:
+                started = time.monotonic()
+                self.assertEqual(b"value-2", await client.get("lab:r:2"))
+                slowest = max(slowest, time.monotonic() - started)
+                await asyncio.sleep(0.005)
+        finally:
+            await reader.close()
+            if frozen is not None:
+                frozen.close()
+        self.assertGreater(frozen.accepted, 0, "the reader never probed its home name")
+        self.assertLess(slowest, 0.5, "a read waited for a move home")
+        report("probing a hung home (asyncio)", slowest_read_ms=slowest * 1000, probes=frozen.accepted)
+
+    async def test_pipeline_retry_keeps_multi(self) -> None:
+        lab = self.lab
+        client = self.reader.client()
+        await client.get("lab:r:0")
+        pool = self.reader.pool
+        real_get = pool.get_connection
+        armed = [True]
+
+        async def get_connection(*args, **kwargs):  # type: ignore[no-untyped-def]
+            connection = await real_get(*args, **kwargs)
+            if armed[0]:
+                armed[0] = False
+                await asyncio.to_thread(lab.kill_clients)
+                await asyncio.sleep(0.05)
+            return connection
+        pool.get_connection = get_connection  # type: ignore[method-assign]
+
+        def multis() -> int:
+            return sum(node.command("INFO", "commandstats").get("cmdstat_multi", {}).get("calls", 0)  # type: ignore
+                       for node in lab.nodes)
+        before, retries = await asyncio.to_thread(multis), self.reader.stats.retries
+        pipe = client.pipeline(transaction=False)
+        pipe.multi()
+        pipe.get("lab:r:4")
+        pipe.get("lab:r:5")
+        self.assertEqual([b"value-4", b"value-5"], await pipe.execute())
+        del pool.get_connection
+        self.assertFalse(armed[0])
+        self.assertGreater(self.reader.stats.retries, retries, "the first attempt did not fail")
+        self.assertEqual(1, await asyncio.to_thread(multis) - before, "the retry did not run as a transaction")
+
     async def test_budget_bounds_a_call_when_nothing_answers(self) -> None:
         lab = self.lab
         lab.dns.cnames[lab.name("dead")] = "dead." + L.NODE_DOMAIN

@@ -220,6 +220,126 @@ class SharedReaderTest(unittest.TestCase):
         self.assertLess(took_dns, 1.8)
         report("budget", dead_node_s=took, resolver_down_s=took_dns)
 
+    def test_node_that_hangs_after_tls_is_left_within_the_connect_slice(self) -> None:
+        # TCP and TLS complete, then AUTH gets no answer: the 2 s connect slice covers AUTH and ROLE too, so the
+        # read goes to the other replica instead of spending the whole budget there.
+        lab = self.lab
+        frozen = lab.frozen_node("hung")
+        self.addCleanup(frozen.close)
+        reader = StableReader([lab.name("hung"), lab.name("replica2")], **lab.options(timeout=6.0))
+        self.addCleanup(reader.close)
+        started = time.monotonic()
+        self.assertEqual(b"value-0", reader.client().get("lab:r:0"))
+        took = time.monotonic() - started
+        self.assertGreater(frozen.accepted, 0, "the hung node was never tried")
+        self.assertLess(took, 2.8, "the hung node held the read past its connect slice")
+        report("hung after TLS", took_s=took, moves=reader.stats.moves)
+
+    def test_node_that_stops_answering_is_left_at_the_next_role_check(self) -> None:
+        # An open connection whose node stops (SIGSTOP): the ROLE check on checkout gets at most 1 s, then the read
+        # goes to the other replica.
+        lab = self.lab
+        reader = StableReader(lab.replica_names, **lab.options(timeout=6.0))
+        self.addCleanup(reader.close)
+        client = reader.client()
+        self.assertEqual(b"value-0", client.get("lab:r:0"))  # one connection, on replica1's node
+        time.sleep(INTERVAL + 0.1)  # its next checkout checks ROLE
+        lab.nodes[1].freeze()
+        self.addCleanup(lab.nodes[1].thaw)
+        started = time.monotonic()
+        self.assertEqual(b"value-1", client.get("lab:r:1"))
+        took = time.monotonic() - started
+        self.assertLess(took, 1.8, "the stopped node held the read past its ROLE-check slice")
+        report("node stopped", took_s=took, retired=reader.stats.connections_retired)
+
+    def test_moving_home_never_holds_a_read(self) -> None:
+        # The connection's home name is unreachable at first, so it opens on replica2; then the home name moves to a
+        # node that hangs after TLS. Probing home (once per interval) happens beside the reads, never in one.
+        lab = self.lab
+        lab.dns.cnames[lab.name("replica1")] = "dead." + L.NODE_DOMAIN
+        lab.dns.addresses["dead." + L.NODE_DOMAIN] = f"{lab.net}.99"  # nothing listens there: refused at once
+        reader = StableReader(lab.replica_names, **lab.options(timeout=6.0))
+        self.addCleanup(reader.close)
+        client = reader.client()
+        self.assertEqual(b"value-0", client.get("lab:r:0"))
+        self.assertEqual(1, reader.stats.moves)
+        frozen = lab.frozen_node("replica1")
+        self.addCleanup(frozen.close)
+        slowest = 0.0
+        until = time.monotonic() + 3.5
+        while time.monotonic() < until:
+            started = time.monotonic()
+            self.assertEqual(b"value-2", client.get("lab:r:2"))
+            slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.005)
+        self.assertGreater(frozen.accepted, 0, "the reader never probed its home name")
+        self.assertLess(slowest, 0.5, "a read waited for a move home")
+        report("probing a hung home", slowest_read_ms=slowest * 1000, probes=frozen.accepted)
+
+    def test_cname_target_is_verified_not_the_end_of_the_chain(self) -> None:
+        # The node's name is itself an alias: TLS verifies the stable name's CNAME target, which the certificate holds.
+        lab = self.lab
+        lab.dns.cnames[lab.name("chained")] = "alias-3." + L.NODE_DOMAIN
+        lab.dns.cnames["alias-3." + L.NODE_DOMAIN] = "internal-3.elsewhere.lab.test"
+        lab.dns.addresses["internal-3.elsewhere.lab.test"] = lab.nodes[2].ip
+        reader = StableReader([lab.name("chained")], **lab.options())
+        self.addCleanup(reader.close)
+        self.assertEqual(b"value-3", reader.client().get("lab:r:3"))
+
+    def test_pipeline_retry_keeps_multi_and_scripts(self) -> None:
+        # The first attempt loses its connection (every node closes its client connections just before the pipeline
+        # writes); the retry must still run as MULTI/EXEC, and load its scripts where it lands (caches flushed).
+        lab = self.lab
+        client = self.reader.client()
+        client.get("lab:r:0")
+        armed = [True]
+        phase = ["multi"]
+
+        def drop_connections(at: str) -> None:
+            if armed[0] and phase[0] == at:
+                armed[0] = False
+                lab.kill_clients()
+                for node in lab.nodes:
+                    node.command("SCRIPT", "FLUSH")
+                time.sleep(0.05)  # the close reaches this side before the pipeline writes
+        pool = self.reader.pool
+        real_get = pool.get_connection
+
+        def get_connection(*args, **kwargs):  # type: ignore[no-untyped-def]
+            connection = real_get(*args, **kwargs)
+            drop_connections("multi")
+            return connection
+        pool.get_connection = get_connection  # type: ignore[method-assign]
+        self.addCleanup(delattr, pool, "get_connection")
+
+        def multis() -> int:
+            return sum(node.command("INFO", "commandstats").get("cmdstat_multi", {}).get("calls", 0)  # type: ignore
+                       for node in lab.nodes)
+        before, retries = multis(), self.reader.stats.retries
+        pipe = client.pipeline(transaction=False)
+        pipe.multi()
+        pipe.get("lab:r:4")
+        pipe.get("lab:r:5")
+        self.assertEqual([b"value-4", b"value-5"], pipe.execute())
+        self.assertFalse(armed[0])
+        self.assertGreater(self.reader.stats.retries, retries, "the first attempt did not fail")
+        self.assertEqual(1, multis() - before, "the retry did not run as a transaction")
+
+        # Scripts: the pipeline loads them on its connection first; that connection is lost right after.
+        script = client.register_script("return redis.call('GET', KEYS[1])")
+        pipe = client.pipeline(transaction=False)
+        real_load = pipe.load_scripts
+
+        def load_scripts() -> None:
+            real_load()
+            drop_connections("scripts")
+        pipe.load_scripts = load_scripts  # type: ignore[method-assign]
+        armed[0], phase[0], retries = True, "scripts", self.reader.stats.retries
+        script(keys=["lab:r:6"], client=pipe)
+        self.assertEqual([b"value-6"], pipe.execute())
+        self.assertFalse(armed[0])
+        self.assertGreater(self.reader.stats.retries, retries, "the first attempt did not fail")
+
 
 class BadInputTest(unittest.TestCase):
     lab: L.Lab

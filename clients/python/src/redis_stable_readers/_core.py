@@ -17,6 +17,7 @@ from typing import Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 import dns.exception
 import dns.name
+import dns.rdatatype
 import dns.resolver
 import redis.exceptions
 
@@ -33,6 +34,8 @@ FIRST_RESOLVE_SLICE = 1.0
 RESOLVER_REST = 5.0
 #: One connect attempt (TCP + TLS + AUTH + ROLE) gets at most this, so a black-holed node leaves time for another.
 CONNECT_SLICE = 2.0
+#: A ROLE check on checkout gets at most max(this, role_check_interval): a node that stops answering is left soon.
+ROLE_CHECK_FLOOR = 1.0
 #: A node seen as the primary is not tried again for a replica's reads for this long, unless its name moves.
 PRIMARY_MEMORY = 30.0
 #: After a connection is lost or retired, the reader opens at most this many connections in any role-check interval
@@ -271,6 +274,11 @@ class Directory:
         with self.lock:
             return dataclasses.replace(self.entries[name])
 
+    def news(self, now: float) -> None:
+        """Something changed (a connection moved home): connections away from home look again at once."""
+        with self.lock:
+            self.news_at = now
+
     # what nodes said
     def saw_role(self, address: str, role: str, now: float) -> None:
         with self.lock:
@@ -358,13 +366,18 @@ class Directory:
 
 
 def answer_of(answer: dns.resolver.Answer, name: str) -> Tuple[str, str]:
-    """The CNAME's final target and its first IPv4 address; a name that is not a CNAME is bad input."""
+    """The CNAME's target (the node's own name, which its certificate holds, even if that name is itself an alias)
+    and the first IPv4 address at the end of the chain; a name that is not a CNAME is bad input."""
     qname = dns.name.from_text(name)
-    if answer.canonical_name == qname:
+    cname = None
+    if answer.response is not None:
+        cname = next((rrset for rrset in answer.response.answer
+                      if rrset.name == qname and rrset.rdtype == dns.rdatatype.CNAME), None)
+    if cname is None or answer.canonical_name == qname:
         raise ConfigurationError(
             f"name {name!r} is not a CNAME (it has an A record of its own): give the stable names the construct made, "
             "whose CNAME target is the node's own name that TLS verifies")
-    target = answer.canonical_name.to_text(omit_final_dot=True)
+    target = cname[0].target.to_text(omit_final_dot=True)
     addresses = [record.address for record in answer]
     return target, addresses[0]
 

@@ -19,7 +19,8 @@ import redis.connection
 from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadingError, ConnectionError,
                               ReadOnlyError, RedisError, ResponseError, TimeoutError)
 
-from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, UNSYNCED, DOWN,
+from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, ROLE_CHECK_FLOOR,
+                    UNSYNCED, DOWN,
                     BudgetExceeded, ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
                     call_deadline, classify_role, configure_resolver, is_wrong_password, logger, role_not_permitted,
                     lookup_failure_is_bad_input, make_ssl_context, remaining)
@@ -118,6 +119,8 @@ class StableConnection(redis.connection.Connection):
         self.role: Optional[str] = None
         self.checked_at = float("-inf")
         self.voluntary = False  # opened to replace a working connection (moving home), not a lost one
+        self.superseded = False  # a replacement on a better node is in the pool: retire this one when released
+        self.slice_end: Optional[float] = None  # while connecting or checking ROLE: no socket wait goes past this
         self.owed = 0  # replies sent for and not yet read: a connection returned owing one is never reused
 
     def repr_pieces(self) -> List[Tuple[str, Any]]:
@@ -133,6 +136,7 @@ class StableConnection(redis.connection.Connection):
         sock = socket.create_connection((self.host, self.port), timeout=self.socket_connect_timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(self._io_timeout())  # the TLS handshake gets what the TCP connect left of the slice
             context = self.stable_pool.ssl_context
             if context is not None:
                 try:
@@ -151,17 +155,21 @@ class StableConnection(redis.connection.Connection):
         """Connects, authenticates and asks ROLE; returns the node's role or raises."""
         self.name, self.target, self.host = name, target, address
         self.socket_connect_timeout = self.socket_timeout = budget
+        self.slice_end = time.monotonic() + budget  # TCP, TLS, AUTH and ROLE all fit in the one slice
         try:
             self._sock = self._connect()
         except socket.timeout:
+            self.slice_end = None
             raise TimeoutError(f"Timeout connecting to {target} ({address}) through {name}") from None
         except OSError as error:
+            self.slice_end = None
             raise ConnectionError(f"Error connecting to {target} ({address}) through {name}: {error!r}") from None
         try:
             self.on_connect()
             self.send_command("ROLE", check_health=False)
             self.role = classify_role(self.read_response())
         except BaseException as error:
+            self.slice_end = None
             self.disconnect()
             if is_wrong_password(error):
                 raise AuthenticationError(
@@ -171,33 +179,41 @@ class StableConnection(redis.connection.Connection):
                 raise ConfigurationError(
                     f"the user may not run ROLE on {target} ({error}): add +role to its access string") from None
             raise
+        self.slice_end = None
         for ref in self._connect_callbacks:  # redis-py's own hook (pub/sub resubscription)
             callback = ref()
             if callback:
                 callback(self)
         return self.role
 
+    def _io_timeout(self) -> float:
+        """What is left of the call's budget, and of the connect or ROLE-check slice if one is running."""
+        left = remaining(self.stable_pool.directory.options.timeout)
+        if self.slice_end is not None:
+            left = min(left, self.slice_end - time.monotonic())
+        return max(left, 0.001)
+
     def pack_command(self, *args: Any) -> List[bytes]:
         self.owed += 1
         return super().pack_command(*args)
 
-    def disconnect(self, *args: Any) -> None:
+    def disconnect(self, *args: Any, **kwargs: Any) -> None:
         self.owed = 0
-        super().disconnect(*args)
+        super().disconnect(*args, **kwargs)
 
-    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+    def send_packed_command(self, command: Any, check_health: bool = True, **kwargs: Any) -> None:
         if self._sock is not None:
-            # The socket gets what is left of the call's budget, so no read outlives it.
-            self._sock.settimeout(max(remaining(self.stable_pool.directory.options.timeout), 0.001))
+            # The socket gets what is left of the call's budget (or slice), so no read outlives it.
+            self._sock.settimeout(self._io_timeout())
         try:
-            super().send_packed_command(command, check_health)
+            super().send_packed_command(command, check_health, **kwargs)
         except IndexError:  # redis-py 4.3 formats an OSError without args this way; it is a lost connection
             self.disconnect()
             raise ConnectionError(f"Connection to {self.target} ({self.host}) lost while writing") from None
 
-    def read_response(self, disable_decoding: bool = False) -> Any:
+    def read_response(self, disable_decoding: bool = False, **kwargs: Any) -> Any:
         try:
-            reply = super().read_response(disable_decoding=disable_decoding)
+            reply = super().read_response(disable_decoding=disable_decoding, **kwargs)
         except ResponseError as error:
             self.owed = max(0, self.owed - 1)
             if isinstance(error, ReadOnlyError) and self.stable_pool.directory.want == PRIMARY:
@@ -242,6 +258,7 @@ class StablePool(redis.ConnectionPool):
         self._idle: Deque[StableConnection] = collections.deque()
         self._all: Set[StableConnection] = set()
         self._opening = False
+        self._moving = False  # a connection is being moved home in the background
         self._waiters: Deque[_Waiter] = collections.deque()
 
     # checkout and return
@@ -280,6 +297,7 @@ class StablePool(redis.ConnectionPool):
                     finally:
                         if waiter in self._waiters:
                             self._waiters.remove(waiter)
+                            self._cond.notify_all()  # the next in line may be first now: let it look
                     connection = waiter.connection
                     if connection is None:
                         if now >= end or not self._can_open(now):
@@ -315,6 +333,8 @@ class StablePool(redis.ConnectionPool):
                 return
             if connection._sock is None:  # it failed while in use
                 self._retire_locked(connection, "it failed", event=True)
+            elif connection.superseded:  # its replacement on a better node is in the pool already
+                self._retire_locked(connection, "replaced by a connection on a better node", event=False)
             elif connection.owed:  # its caller stopped before reading every reply: never hand those to another
                 self._retire_locked(connection, f"{connection.owed} replies were left unread", event=False)
             elif self._waiters:  # first come, first served: a caller that just released must not overtake them
@@ -373,12 +393,18 @@ class StablePool(redis.ConnectionPool):
         news = away and directory.news_at > connection.checked_at
         if now - connection.checked_at < directory.options.role_check_interval and not news:
             return connection
+        # A node that stops answering must not hold the caller for its whole budget: another node can serve it.
+        connection.slice_end = time.monotonic() + max(ROLE_CHECK_FLOOR, directory.options.role_check_interval)
         try:
             connection.send_command("ROLE", check_health=False)
             role = classify_role(connection.read_response())
         except (RedisError, OSError) as error:
+            if isinstance(error, (TimeoutError, socket.timeout)):
+                directory.saw_role(connection.host, DOWN, time.monotonic())  # new connections try elsewhere first
             self._retire(connection, f"ROLE failed: {error}", event=True)
             return None
+        finally:
+            connection.slice_end = None
         directory.count("role_checks")
         now = time.monotonic()
         was, connection.checked_at, connection.role = connection.role, now, role
@@ -388,11 +414,7 @@ class StablePool(redis.ConnectionPool):
             self._retire(connection, f"its node is {role}", event=True)
             return None
         if self._should_go_home(connection, now):
-            replacement = self._open_replacement(connection)
-            if replacement is not None:
-                self._retire(connection, f"replaced by a connection on {replacement.name}", event=False)
-                self.directory.count("moves_home")
-                return replacement
+            self._move_home_soon(connection)  # this caller goes on with the connection it has, which still fits
         return connection
 
     def _should_go_home(self, connection: StableConnection, now: float) -> bool:
@@ -408,6 +430,8 @@ class StablePool(redis.ConnectionPool):
         first, _ = directory.candidates(connection.home, now)
         if not first or (first[0] != connection.home and connection.role == directory.want):
             return False
+        if self._moving:
+            return False  # one move at a time; when it succeeds, the others look again at once (news)
         if self._opening:
             connection.checked_at = float("-inf")  # another open is under way: look again at the next checkout
             return False
@@ -418,12 +442,19 @@ class StablePool(redis.ConnectionPool):
             return True
         return False
 
-    def _open_replacement(self, connection: StableConnection) -> Optional[StableConnection]:
-        """Make before break: a connection with the same home on a better node, or None (the old one stays)."""
+    def _move_home_soon(self, connection: StableConnection) -> None:
+        """Opens the replacement in a thread of its own, so no caller waits for its TLS handshake and ROLE."""
         with self._cond:
-            if self._opening:
-                return None
-            self._opening = True
+            if self._moving:
+                return
+            self._moving = True
+        threading.Thread(target=self._open_replacement, args=(connection,), name="redis-stable-readers-move",
+                         daemon=True).start()
+
+    def _open_replacement(self, connection: StableConnection) -> None:
+        """Make before break: a connection with the same home on a better node takes the old one's place in the
+        pool (the old one is retired now if idle, else when released); if it does not fit, the old one stays."""
+        call_deadline.set(time.monotonic() + CONNECT_SLICE)  # this thread's own budget: one connect attempt
         replacement = StableConnection(**self.connection_kwargs)
         replacement.home, replacement.voluntary = connection.home, True
         fits = False
@@ -431,18 +462,26 @@ class StablePool(redis.ConnectionPool):
             replacement.connect()
             fits = replacement.role == self.directory.want and (
                 replacement.name == replacement.home or connection.role != self.directory.want)
-        except RedisError as error:
+        except Exception as error:  # noqa: BLE001 - a background move must never die unseen
             logger.info("could not move a connection back home to %s: %s", connection.home, error)
-        finally:
-            with self._cond:
-                self._opening = False
-                if fits:
-                    self._all.add(replacement)
-                self._cond.notify_all()
+        with self._cond:
+            self._moving = False
+            fits = fits and connection in self._all and not connection.superseded  # else it closed meanwhile
+            if fits:
+                self._all.add(replacement)
+                connection.superseded = True
+                if connection in self._idle:
+                    self._idle.remove(connection)
+                    self._retire_locked(connection, f"replaced by a connection on {replacement.name}", event=False)
+                if self._waiters:
+                    self._waiters.popleft().connection = replacement
+                else:
+                    self._idle.append(replacement)
+                self.directory.count("moves_home")
+                self.directory.news(time.monotonic())  # the other away connections look again at once
+            self._cond.notify_all()
         if not fits:
             replacement.disconnect()
-            return None
-        return replacement
 
     def open(self, connection: StableConnection) -> None:
         """Connects `connection` to its home name if that node fits, else another name's, else (reader) the primary."""
@@ -620,11 +659,12 @@ class _Pipeline(redis.client.Pipeline):
         self._owner = owner
 
     def execute(self, raise_on_error: bool = True) -> List[Any]:
-        stack = list(self.command_stack)
+        # reset() after a failed attempt clears these too: a retry restores MULTI and the scripts to load.
+        stack, explicit, scripts = list(self.command_stack), self.explicit_transaction, set(self.scripts)
         watching = self.watching
 
         def attempt() -> List[Any]:
-            self.command_stack = list(stack)
+            self.command_stack, self.explicit_transaction, self.scripts = list(stack), explicit, set(scripts)
             return super(_Pipeline, self).execute(raise_on_error)
         return self._owner._call(attempt, retry=not watching)
 

@@ -21,7 +21,8 @@ import redis.asyncio.connection
 from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadingError, ConnectionError,
                               ReadOnlyError, RedisError, ResponseError, TimeoutError)
 
-from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, DOWN, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, UNSYNCED,
+from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, DOWN, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE,
+                    ROLE_CHECK_FLOOR, UNSYNCED,
                     BudgetExceeded, ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
                     call_deadline, classify_role, configure_resolver, is_wrong_password, logger, role_not_permitted,
                     lookup_failure_is_bad_input, make_ssl_context, remaining)
@@ -109,6 +110,8 @@ class StableConnection(redis.asyncio.connection.Connection):
         self.role: Optional[str] = None
         self.checked_at = float("-inf")
         self.voluntary = False  # opened to replace a working connection (moving home), not a lost one
+        self.superseded = False  # a replacement on a better node is in the pool: retire this one when released
+        self.slice_end: Optional[float] = None  # while connecting or checking ROLE: no socket wait goes past this
 
     def repr_pieces(self) -> List[Tuple[str, Any]]:
         return [("home", self.home), ("name", self.name), ("target", self.target), ("host", self.host),
@@ -137,17 +140,24 @@ class StableConnection(redis.asyncio.connection.Connection):
     async def connect_to(self, name: str, target: str, address: str, budget: float) -> str:
         self.name, self.target, self.host = name, target, address
         self.socket_connect_timeout = self.socket_timeout = budget
+        self.slice_end = time.monotonic() + budget  # TCP, TLS, AUTH and ROLE all fit in the one slice
         try:
             await self._connect()
         except (socket.timeout, asyncio.TimeoutError):
+            self.slice_end = None
             raise TimeoutError(f"Timeout connecting to {target} ({address}) through {name}") from None
         except OSError as error:
+            self.slice_end = None
             raise ConnectionError(f"Error connecting to {target} ({address}) through {name}: {error!r}") from None
+        except BaseException:
+            self.slice_end = None
+            raise
         try:
             await self.on_connect()
             await self.send_command("ROLE", check_health=False)
             self.role = classify_role(await self.read_response())
         except BaseException as error:
+            self.slice_end = None
             await self.disconnect()
             if is_wrong_password(error):
                 raise AuthenticationError(
@@ -157,6 +167,7 @@ class StableConnection(redis.asyncio.connection.Connection):
                 raise ConfigurationError(
                     f"the user may not run ROLE on {target} ({error}): add +role to its access string") from None
             raise
+        self.slice_end = None
         for ref in self._connect_callbacks:  # redis-py's own hook (pub/sub resubscription)
             callback = ref()
             if callback:
@@ -169,22 +180,32 @@ class StableConnection(redis.asyncio.connection.Connection):
         self.owed += 1
         return super().pack_command(*args)
 
-    async def disconnect(self) -> None:
+    async def disconnect(self, *args: Any, **kwargs: Any) -> None:
         self.owed = 0
-        await super().disconnect()
+        if self._writer is not None:
+            # No TLS goodbye: a node that stopped answering would hold the close (and its caller) for seconds.
+            self._writer.transport.abort()
+        await super().disconnect(*args, **kwargs)
 
-    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        # Reads get what is left of the call's budget, so none outlives it.
-        self.socket_timeout = max(remaining(self.stable_pool.directory.options.timeout), 0.001)
+    def _io_timeout(self) -> float:
+        """What is left of the call's budget, and of the connect or ROLE-check slice if one is running."""
+        left = remaining(self.stable_pool.directory.options.timeout)
+        if self.slice_end is not None:
+            left = min(left, self.slice_end - time.monotonic())
+        return max(left, 0.001)
+
+    async def send_packed_command(self, command: Any, check_health: bool = True, **kwargs: Any) -> None:
+        # Reads get what is left of the call's budget (or slice), so none outlives it.
+        self.socket_timeout = self._io_timeout()
         try:
-            await super().send_packed_command(command, check_health)
+            await super().send_packed_command(command, check_health, **kwargs)
         except IndexError:  # redis-py 4.3 formats an OSError without args this way; it is a lost connection
             await self.disconnect()
             raise ConnectionError(f"Connection to {self.target} ({self.host}) lost while writing") from None
 
-    async def read_response(self, disable_decoding: bool = False) -> Any:
+    async def read_response(self, disable_decoding: bool = False, **kwargs: Any) -> Any:
         try:
-            reply = await super().read_response(disable_decoding=disable_decoding)
+            reply = await super().read_response(disable_decoding=disable_decoding, **kwargs)
         except ResponseError as error:
             self.owed = max(0, self.owed - 1)
             if isinstance(error, ReadOnlyError) and self.stable_pool.directory.want == PRIMARY:
@@ -228,6 +249,7 @@ class StablePool(redis.asyncio.ConnectionPool):
         self._idle: Deque[StableConnection] = collections.deque()
         self._all: Set[StableConnection] = set()
         self._opening = False
+        self._moving: Optional["asyncio.Task[None]"] = None  # a connection being moved home in the background
         self._waiters: Deque[_Waiter] = collections.deque()
 
     @property
@@ -285,6 +307,7 @@ class StablePool(redis.asyncio.ConnectionPool):
                 finally:
                     if waiter in self._waiters:
                         self._waiters.remove(waiter)
+                        asyncio.ensure_future(self._notify())  # the next in line may be first now: let it look
                 connection = waiter.connection
                 if connection is None:
                     if now >= end or not self._can_open(now):
@@ -292,7 +315,11 @@ class StablePool(redis.asyncio.ConnectionPool):
                     self._opening = True
             if connection is None:
                 return await self._open_new()
-            usable = await self._fit(connection, now)
+            try:
+                usable = await self._fit(connection, now)
+            except BaseException:  # cancelled mid-check: the connection is no one's now, so it leaves the pool
+                self._drop(connection)
+                raise
             if usable is not None:
                 return usable
 
@@ -310,12 +337,29 @@ class StablePool(redis.asyncio.ConnectionPool):
         connection = StableConnection(**self.connection_kwargs)
         try:
             await connection.connect()
-        finally:
+        except BaseException:
             self._opening = False
-            if connection.is_connected:
-                self._all.add(connection)
-            await self._notify()
+            self._drop(connection)  # never half-open, and never in the pool without a caller
+            raise
+        self._opening = False
+        self._all.add(connection)
+        await self._notify()
         return connection
+
+    def _drop(self, connection: StableConnection) -> None:
+        """Takes a connection no caller holds out of the pool and closes it in the background (a cancelled task
+        cannot await its close), then wakes the line: its slot is free."""
+        self._all.discard(connection)
+        if connection in self._idle:
+            self._idle.remove(connection)
+
+        async def close() -> None:
+            try:
+                await connection.disconnect()
+            except Exception:  # noqa: BLE001 - closing a connection nobody uses
+                pass
+            await self._notify()
+        asyncio.ensure_future(close())
 
     async def release(self, connection: StableConnection) -> None:  # type: ignore[override]
         if connection not in self._all:
@@ -323,6 +367,8 @@ class StablePool(redis.asyncio.ConnectionPool):
             return
         if not connection.is_connected:
             await self._retire(connection, "it failed", event=True)
+        elif connection.superseded:  # its replacement on a better node is in the pool already
+            await self._retire(connection, "replaced by a connection on a better node", event=False)
         elif connection.owed:  # its task stopped (cancelled) before reading every reply
             await self._retire(connection, f"{connection.owed} replies were left unread", event=False)
         elif self._waiters:  # first come, first served: a task that just released must not overtake them
@@ -377,12 +423,18 @@ class StablePool(redis.asyncio.ConnectionPool):
         news = away and directory.news_at > connection.checked_at
         if now - connection.checked_at < directory.options.role_check_interval and not news:
             return connection
+        # A node that stops answering must not hold the caller for its whole budget: another node can serve it.
+        connection.slice_end = time.monotonic() + max(ROLE_CHECK_FLOOR, directory.options.role_check_interval)
         try:
             await connection.send_command("ROLE", check_health=False)
             role = classify_role(await connection.read_response())
         except (RedisError, OSError) as error:
+            if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
+                directory.saw_role(connection.host, DOWN, time.monotonic())  # new connections try elsewhere first
             await self._retire(connection, f"ROLE failed: {error}", event=True)
             return None
+        finally:
+            connection.slice_end = None
         directory.count("role_checks")
         now = time.monotonic()
         was, connection.checked_at, connection.role = connection.role, now, role
@@ -391,12 +443,9 @@ class StablePool(redis.asyncio.ConnectionPool):
         if role != want and not on_fallback:
             await self._retire(connection, f"its node is {role}", event=True)
             return None
-        if await self._should_go_home(connection, now):
-            replacement = await self._open_replacement(connection)
-            if replacement is not None:
-                await self._retire(connection, f"replaced by a connection on {replacement.name}", event=False)
-                self.directory.count("moves_home")
-                return replacement
+        if await self._should_go_home(connection, now) and self._moving is None:
+            # In a task of its own, so no caller waits for its TLS handshake and ROLE; this one goes on meanwhile.
+            self._moving = asyncio.ensure_future(self._open_replacement(connection))
         return connection
 
     async def _should_go_home(self, connection: StableConnection, now: float) -> bool:
@@ -412,6 +461,8 @@ class StablePool(redis.asyncio.ConnectionPool):
         first, _ = directory.candidates(connection.home, now)
         if not first or (first[0] != connection.home and connection.role == directory.want):
             return False
+        if self._moving is not None:
+            return False  # one move at a time; when it succeeds, the others look again at once (news)
         if self._opening:
             connection.checked_at = float("-inf")  # another open is under way: look again at the next checkout
             return False
@@ -422,11 +473,10 @@ class StablePool(redis.asyncio.ConnectionPool):
             return True
         return False
 
-    async def _open_replacement(self, connection: StableConnection) -> Optional[StableConnection]:
-        """Make before break: a connection with the same home on a better node, or None (the old one stays)."""
-        if self._opening:
-            return None
-        self._opening = True
+    async def _open_replacement(self, connection: StableConnection) -> None:
+        """Make before break: a connection with the same home on a better node takes the old one's place in the
+        pool (the old one is retired now if idle, else when released); if it does not fit, the old one stays."""
+        call_deadline.set(time.monotonic() + CONNECT_SLICE)  # this task's own budget (its context is a copy)
         replacement = StableConnection(**self.connection_kwargs)
         replacement.home, replacement.voluntary = connection.home, True
         fits = False
@@ -434,17 +484,30 @@ class StablePool(redis.asyncio.ConnectionPool):
             await replacement.connect()
             fits = replacement.role == self.directory.want and (
                 replacement.name == replacement.home or connection.role != self.directory.want)
-        except RedisError as error:
+        except Exception as error:  # noqa: BLE001 - a background move must never die unseen
             logger.info("could not move a connection back home to %s: %s", connection.home, error)
+        except BaseException:  # cancelled (the reader closes): close what was opened
+            self._drop(replacement)
+            raise
         finally:
-            self._opening = False
-            if fits:
-                self._all.add(replacement)
-            await self._notify()
+            self._moving = None
+        fits = fits and connection in self._all and not connection.superseded  # else it closed meanwhile
         if not fits:
-            await replacement.disconnect()
-            return None
-        return replacement
+            self._drop(replacement)
+            return
+        self._all.add(replacement)
+        connection.superseded = True
+        self.directory.count("moves_home")
+        self.directory.news(time.monotonic())  # the other away connections look again at once
+        if self._waiters:
+            self._waiters.popleft().connection = replacement
+        else:
+            self._idle.append(replacement)
+        if connection in self._idle:
+            self._idle.remove(connection)
+            await self._retire(connection, f"replaced by a connection on {replacement.name}", event=False)
+        else:
+            await self._notify()
 
     async def open(self, connection: StableConnection) -> None:
         directory = self.directory
@@ -561,6 +624,8 @@ class _Stable:
 
     async def close(self) -> None:
         self._pool.resolver.cancel()
+        if self._pool._moving is not None:
+            self._pool._moving.cancel()
         await self._pool.disconnect()
 
     async def __aenter__(self: T) -> T:
@@ -617,11 +682,12 @@ class _Pipeline(redis.asyncio.client.Pipeline):
         self._owner = owner
 
     async def execute(self, raise_on_error: bool = True) -> List[Any]:
-        stack = list(self.command_stack)
+        # reset() after a failed attempt clears these too: a retry restores MULTI and the scripts to load.
+        stack, explicit, scripts = list(self.command_stack), self.explicit_transaction, set(self.scripts)
         watching = self.watching
 
         async def attempt() -> List[Any]:
-            self.command_stack = list(stack)
+            self.command_stack, self.explicit_transaction, self.scripts = list(stack), explicit, set(scripts)
             return await super(_Pipeline, self).execute(raise_on_error)
         return await self._owner._call(attempt, retry=not watching)
 

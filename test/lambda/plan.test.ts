@@ -1,7 +1,10 @@
 import {
+  applyBatch,
+  compareIds,
   conditionalBatch,
   CurrentRecord,
   GroupMember,
+  memberHealth,
   NoReplicaFallback,
   planDeletion,
   planReconcile,
@@ -650,3 +653,51 @@ describe('conditionalBatch', () => {
     expect(batch).toEqual([deleteListed(1, '002'), create(1, '001'), deleteListed(3, '003', 300)]);
   });
 });
+
+describe('details the planner depends on (found by mutation testing)', () => {
+  const settings = (count: number) => ({ recordNames: recordNames(count), ttlSeconds: TTL, noReplicaFallback: 'primary' as const });
+
+  test('memberHealth: available, serving (a backup or an online change), down (anything else, or no status)', () => {
+    expect(['available', 'snapshotting', 'modifying', 'creating', 'rebooting cache cluster nodes', 'something-new', undefined].map(memberHealth))
+      .toEqual(['available', 'serving', 'serving', 'down', 'down', 'down', 'down']);
+  });
+
+  test('compareIds orders ids as plain strings, and equal ids compare equal', () => {
+    expect([compareIds('rg-002', 'rg-010'), compareIds('rg-010', 'rg-002'), compareIds('rg-002', 'rg-002')]).toEqual([-1, 1, 0]);
+  });
+
+  test('applyBatch: a DELETE removes the name, a CREATE or UPSERT sets it, in order', () => {
+    const current = [listed(1, '002'), listed(2, '003')];
+    expect(applyBatch(current, [
+      { action: 'DELETE', name: nameOf(2), target: `${addressOf('003')}.`, ttl: TTL },
+      { action: 'CREATE', name: nameOf(3), target: addressOf('004'), ttl: TTL },
+      { action: 'UPSERT', name: nameOf(1), target: addressOf('005'), ttl: 5 },
+    ])).toEqual([{ name: nameOf(1), target: addressOf('005'), ttl: 5 }, { name: nameOf(3), target: addressOf('004'), ttl: TTL }]);
+  });
+
+  test('a name listed twice counts as its first listing', () => {
+    // GIVEN replica1 listed on 002 first, then on the primary (an emulator may list a duplicate)
+    const current = [listed(1, '002'), listed(1, '001')];
+
+    // WHEN / THEN replica1 stays on 002: nothing to change
+    expect(planReconcile([primary('001'), replica('002')], current, settings(1)).changes).toEqual([]);
+  });
+
+  test('two members claiming one address count as one replica', () => {
+    const twin = { ...replica('003'), address: addressOf('002') };
+    expect(planReconcile([primary('001'), replica('002'), twin], [], settings(2)).servingReplicas).toBe(1);
+  });
+
+  test('a freed name goes to an available replica before a less loaded one that only serves (backup)', () => {
+    // GIVEN 4 names on 2 replicas (2 each): 002 available holds replica1, 003 takes a backup and holds none
+    const members = [primary('001'), replica('002'), replica('003', 'snapshotting')];
+    const current = [listed(1, '002'), listed(2, '001'), listed(3, '001'), listed(4, '001')];
+
+    // WHEN
+    const plan = planReconcile(members, current, settings(4));
+
+    // THEN the first freed name fills 002, the rest go to 003
+    expect(plan.records).toEqual({ [nameOf(1)]: addressOf('002'), [nameOf(2)]: addressOf('002'), [nameOf(3)]: addressOf('003'), [nameOf(4)]: addressOf('003') });
+  });
+});
+

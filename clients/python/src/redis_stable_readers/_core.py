@@ -13,7 +13,7 @@ import logging
 import ssl
 import threading
 import time
-from typing import Deque, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Deque, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import dns.exception
 import dns.name
@@ -229,6 +229,7 @@ class Directory:
         self.event_at = float("-inf")
         self.news_at = float("-inf")  # when a name moved or a node became fit
         self.open_times: Deque[float] = collections.deque()  # opens (not moves home) in the last interval
+        self.last_probe_at = float("-inf")  # the last move home towards a node not yet known good
 
     # counters
     def count(self, counter: str, by: int = 1) -> None:
@@ -363,6 +364,150 @@ class Directory:
             if not self.open_times:
                 return 0.0
             return max(0.0, self.open_times[0] + self.options.role_check_interval - now)
+
+    # decisions the pools act on
+    def connected(self, name: str, home: str, target: str, address: str, role: str, allow: Sequence[str]) -> bool:
+        """Bookkeeping after a connect reached ROLE; whether the connection may stay (its node's role is allowed)."""
+        now = time.monotonic()
+        self.count("connections_opened")
+        self.count("role_checks")
+        self.saw_role(address, role, now)
+        if role not in allow:
+            return False
+        if role != self.want:
+            self.count("fallbacks")
+            logger.warning("no replica found through %s: reading from the primary %s through %s for now",
+                           self.options.names, target, name)
+        elif name != home:
+            self.count("moves")
+            logger.info("connection with home %s opened on %s (%s) instead", home, name, target)
+        else:
+            logger.debug("connection opened on %s (%s, %s)", name, target, address)
+        return True
+
+    def role_checked(self, address: str, was: Optional[str], role: str) -> bool:
+        """Bookkeeping after a checkout's ROLE check; whether the connection may stay on its node."""
+        self.count("role_checks")
+        self.saw_role(address, role, time.monotonic())
+        on_fallback = self.want == REPLICA and was == PRIMARY and role == PRIMARY  # opened there: no replica then
+        return role == self.want or on_fallback
+
+    def go_home(self, name: Optional[str], home: str, role: Optional[str], opening: bool, moving: bool,
+                now: float) -> str:
+        """Whether an away connection (on another name, or on the primary) should move: GO_HOME at once if its home
+        node is known good, else as one probe per interval per reader; LOOK_AGAIN at the next checkout while another
+        open is under way; STAY otherwise. One move at a time: a successful one makes news for the rest."""
+        if name == home and role == self.want:
+            return STAY
+        first, _ = self.candidates(home, now)
+        if not first or (first[0] != home and role == self.want):
+            return STAY
+        if moving:
+            return STAY
+        if opening:
+            return LOOK_AGAIN
+        if self.role_of(self.entry(first[0]).address, now) == self.want:
+            return GO_HOME
+        with self.lock:
+            if now - self.last_probe_at >= self.options.role_check_interval:
+                self.last_probe_at = now
+                return GO_HOME
+        return STAY
+
+    def replacement_fits(self, replacement_name: Optional[str], replacement_role: Optional[str], home: str,
+                         old_role: Optional[str]) -> bool:
+        """A move home keeps its replacement if it reached a good node: home, or any, when the old one is on the
+        primary."""
+        return replacement_role == self.want and (replacement_name == home or old_role != self.want)
+
+
+GO_HOME, STAY, LOOK_AGAIN = "go home", "stay", "look again"
+
+
+def retryable(error: BaseException, want: str) -> bool:
+    if isinstance(error, (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)):
+        return False
+    if isinstance(error, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+        return True
+    return want == PRIMARY and isinstance(error, redis.exceptions.ReadOnlyError)
+
+
+class Attempts:
+    """One call's retry policy: the budget's deadline, failures so far and the last error met."""
+
+    def __init__(self, directory: Directory, deadline: float, retry: bool):
+        self.directory, self.deadline, self.retry = directory, deadline, retry
+        self.failures = 0
+        self.last: Optional[redis.exceptions.RedisError] = None
+
+    def pause_after(self, error: redis.exceptions.RedisError) -> float:
+        """The pause before the next attempt; raises when there is none (the error, or BudgetExceeded naming the
+        last error met before the budget ran out)."""
+        left = self.deadline - time.monotonic()
+        if isinstance(error, BudgetExceeded) and self.last is not None:
+            raise BudgetExceeded(f"{error}; the last error was: {self.last}") from self.last
+        if not self.retry or not retryable(error, self.directory.want) or left <= 0:
+            raise error
+        self.last = error
+        self.failures += 1
+        self.directory.count("retries")
+        logger.debug("retrying after %r (%.3f s of the budget left)", error, left)
+        # The first retry goes at once (another connection or node is likely fine); then back off.
+        return 0.0 if self.failures == 1 else min(0.025 * 2 ** self.failures, 0.5, left)
+
+
+def start_call(timeout: float) -> Tuple[float, Optional[contextvars.Token]]:
+    """The call's deadline: the enclosing call's if there is one (a pipeline inside a call), else now + timeout."""
+    outer = call_deadline.get()
+    if outer is not None:
+        return outer, None
+    deadline = time.monotonic() + timeout
+    return deadline, call_deadline.set(deadline)
+
+
+PoolT = TypeVar("PoolT")
+ClientT = TypeVar("ClientT")
+
+
+class StableBase(Generic[PoolT, ClientT]):
+    """What both flavours' readers and writers share: checked options, the directory, the pool and the client."""
+
+    _want = REPLICA
+
+    def __init__(self, names: Union[str, Sequence[str]], *, username: Optional[str] = None,
+                 password: Optional[str] = None, port: int = 6379, ssl: bool = True,
+                 ssl_ca_certs: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
+                 role_check_interval: float = 1.0,
+                 nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]] = None,
+                 max_connections: Optional[int] = None, decode_responses: bool = False):
+        self._options: Options = build_options(
+            names, username=username, password=password, port=port, ssl=ssl, ssl_ca_certs=ssl_ca_certs,
+            timeout=timeout, role_check_interval=role_check_interval, nameservers=nameservers,
+            max_connections=max_connections, decode_responses=decode_responses, what=type(self).__name__)
+        self._directory = Directory(self._options, self._want)
+        self._pool: PoolT = self._make_pool(self._directory)
+        self._client: ClientT = self._make_client(self._pool)
+
+    def _make_pool(self, directory: Directory) -> PoolT:
+        raise NotImplementedError
+
+    def _make_client(self, pool: PoolT) -> ClientT:
+        raise NotImplementedError
+
+    @property
+    def stats(self) -> Stats:
+        """A snapshot of the counters."""
+        return self._directory.stats()
+
+    @property
+    def pool(self) -> PoolT:
+        return self._pool
+
+
+def writer_names(name: Any) -> List[str]:
+    if not isinstance(name, str):
+        raise ConfigurationError(f"StableWriter: name must be one DNS name (primary.<zone>), received {name!r}")
+    return [name]
 
 
 def answer_of(answer: dns.resolver.Answer, name: str) -> Tuple[str, str]:

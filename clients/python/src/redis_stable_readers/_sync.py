@@ -9,7 +9,7 @@ import ssl
 import threading
 import time
 import weakref
-from typing import Any, Callable, Deque, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+from typing import Any, Callable, Deque, List, Optional, Set, Tuple, TypeVar
 
 import dns.exception
 import dns.resolver
@@ -19,11 +19,12 @@ import redis.connection
 from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadingError, ConnectionError,
                               ReadOnlyError, RedisError, ResponseError, TimeoutError)
 
-from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE, ROLE_CHECK_FLOOR,
-                    UNSYNCED, DOWN,
-                    BudgetExceeded, ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
-                    call_deadline, classify_role, configure_resolver, is_wrong_password, logger, role_not_permitted,
-                    lookup_failure_is_bad_input, make_ssl_context, remaining)
+from ._core import (CONNECT_SLICE, DOWN, FIRST_RESOLVE_SLICE, GO_HOME, LOOK_AGAIN, PRIMARY, REPLICA, RESOLVE_SLICE,
+                    ROLE_CHECK_FLOOR, UNSYNCED, Attempts, BudgetExceeded, ConfigurationError, Directory, NoNodeError,
+                    StableBase,
+                    answer_of, call_deadline, classify_role, configure_resolver, is_wrong_password, logger,
+                    lookup_failure_is_bad_input, make_ssl_context, remaining, role_not_permitted, start_call,
+                    writer_names)
 
 T = TypeVar("T")
 
@@ -243,7 +244,6 @@ class StablePool(redis.ConnectionPool):
         options = directory.options
         self.ssl_context = make_ssl_context(options.ssl_ca_certs) if options.ssl else None
         self.resolver = _Resolver(directory)
-        self.last_probe_at = float("-inf")
         super().__init__(connection_class=StableConnection, max_connections=options.max_connections,
                          username=options.username, password=options.password, port=options.port,
                          decode_responses=options.decode_responses, **connection_kwargs)
@@ -405,12 +405,10 @@ class StablePool(redis.ConnectionPool):
             return None
         finally:
             connection.slice_end = None
-        directory.count("role_checks")
+        stays = directory.role_checked(connection.host, connection.role, role)
         now = time.monotonic()
-        was, connection.checked_at, connection.role = connection.role, now, role
-        directory.saw_role(connection.host, role, now)
-        on_fallback = want == REPLICA and was == PRIMARY and role == PRIMARY  # opened on the primary: no replica then
-        if role != want and not on_fallback:
+        connection.checked_at, connection.role = now, role
+        if not stays:
             self._retire(connection, f"its node is {role}", event=True)
             return None
         if self._should_go_home(connection, now):
@@ -418,29 +416,17 @@ class StablePool(redis.ConnectionPool):
         return connection
 
     def _should_go_home(self, connection: StableConnection, now: float) -> bool:
-        """An away connection (on another name, or on the primary) goes back when a better node looks reachable:
-        at once if that node is known to be a good replica, else as one probe per interval per reader."""
         directory = self.directory
-        if connection.name == connection.home and connection.role == directory.want:
-            return False
-        try:
-            self.resolver.address(connection.home)  # refreshed in the background, at most once per interval
-        except RedisError:
-            pass
-        first, _ = directory.candidates(connection.home, now)
-        if not first or (first[0] != connection.home and connection.role == directory.want):
-            return False
-        if self._moving:
-            return False  # one move at a time; when it succeeds, the others look again at once (news)
-        if self._opening:
+        if connection.name != connection.home or connection.role != directory.want:
+            try:
+                self.resolver.address(connection.home)  # refreshed in the background, at most once per interval
+            except RedisError:
+                pass
+        decision = directory.go_home(connection.name, connection.home, connection.role, self._opening,
+                                     self._moving, now)
+        if decision == LOOK_AGAIN:
             connection.checked_at = float("-inf")  # another open is under way: look again at the next checkout
-            return False
-        if directory.role_of(directory.entry(first[0]).address, now) == directory.want:
-            return True
-        if now - self.last_probe_at >= directory.options.role_check_interval:
-            self.last_probe_at = now
-            return True
-        return False
+        return decision == GO_HOME
 
     def _move_home_soon(self, connection: StableConnection) -> None:
         """Opens the replacement in a thread of its own, so no caller waits for its TLS handshake and ROLE."""
@@ -460,8 +446,7 @@ class StablePool(redis.ConnectionPool):
         fits = False
         try:
             replacement.connect()
-            fits = replacement.role == self.directory.want and (
-                replacement.name == replacement.home or connection.role != self.directory.want)
+            fits = self.directory.replacement_fits(replacement.name, replacement.role, connection.home, connection.role)
         except Exception as error:  # noqa: BLE001 - a background move must never die unseen
             logger.info("could not move a connection back home to %s: %s", connection.home, error)
         with self._cond:
@@ -540,64 +525,24 @@ class StablePool(redis.ConnectionPool):
                 failed.append(name)
             logger.warning("could not connect to %s (%s) through %s: %s", target, address, name, error)
             return None
-        now = time.monotonic()
-        directory.count("connections_opened")
-        directory.count("role_checks")
-        directory.saw_role(address, role, now)
-        if role not in allow:
+        if not directory.connected(name, connection.home, target, address, role, tuple(allow)):
             connection.disconnect()
             return None
-        connection.checked_at = now
+        connection.checked_at = time.monotonic()
         connection.socket_timeout = directory.options.timeout
-        if role != directory.want:
-            directory.count("fallbacks")
-            logger.warning("no replica found through %s: reading from the primary %s through %s for now",
-                           directory.options.names, target, name)
-        elif name != connection.home:
-            directory.count("moves")
-            logger.info("connection with home %s opened on %s (%s) instead", connection.home, name, target)
-        else:
-            logger.debug("connection opened on %s (%s, %s)", name, target, address)
         return role
 
 
-def _retryable(error: BaseException, want: str) -> bool:
-    if isinstance(error, (AuthenticationError, AuthorizationError)):
-        return False
-    if isinstance(error, (ConnectionError, TimeoutError)):
-        return True
-    return want == PRIMARY and isinstance(error, ReadOnlyError)
+class _Stable(StableBase[StablePool, "_Client"]):
+    def _make_pool(self, directory: Directory) -> StablePool:
+        return StablePool(directory)
 
-
-class _Stable:
-    _want = REPLICA
-
-    def __init__(self, names: Union[str, Sequence[str]], *, username: Optional[str] = None,
-                 password: Optional[str] = None, port: int = 6379, ssl: bool = True,
-                 ssl_ca_certs: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
-                 role_check_interval: float = 1.0,
-                 nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]] = None,
-                 max_connections: Optional[int] = None, decode_responses: bool = False):
-        self._options: Options = build_options(
-            names, username=username, password=password, port=port, ssl=ssl, ssl_ca_certs=ssl_ca_certs,
-            timeout=timeout, role_check_interval=role_check_interval, nameservers=nameservers,
-            max_connections=max_connections, decode_responses=decode_responses, what=type(self).__name__)
-        self._directory = Directory(self._options, self._want)
-        self._pool = StablePool(self._directory)
-        self._client = _Client(self, self._pool)
+    def _make_client(self, pool: StablePool) -> "_Client":
+        return _Client(self, pool)
 
     def client(self) -> redis.Redis:
         """A redis.Redis on this object's pool: share it across threads."""
         return self._client
-
-    @property
-    def stats(self) -> Stats:
-        """A snapshot of the counters."""
-        return self._directory.stats()
-
-    @property
-    def pool(self) -> StablePool:
-        return self._pool
 
     def close(self) -> None:
         """Closes every connection; a later call opens new ones."""
@@ -610,27 +555,14 @@ class _Stable:
         self.close()
 
     def _call(self, attempt: Callable[[], T], retry: bool = True) -> T:
-        outer = call_deadline.get()
-        deadline = outer if outer is not None else time.monotonic() + self._options.timeout
-        token = call_deadline.set(deadline) if outer is None else None
+        deadline, token = start_call(self._options.timeout)
         try:
-            failures = 0
-            last: Optional[RedisError] = None
+            attempts = Attempts(self._directory, deadline, retry)
             while True:
                 try:
                     return attempt()
                 except RedisError as error:
-                    left = deadline - time.monotonic()
-                    if isinstance(error, BudgetExceeded) and last is not None:
-                        raise BudgetExceeded(f"{error}; the last error was: {last}") from last
-                    if not retry or not _retryable(error, self._want) or left <= 0:
-                        raise
-                    last = error
-                    failures += 1
-                    self._directory.count("retries")
-                    logger.debug("retrying after %r (%.3f s of the budget left)", error, left)
-                    # The first retry goes at once (another connection or node is likely fine); then back off.
-                    pause = 0.0 if failures == 1 else min(0.025 * 2 ** failures, 0.5, left)
+                    pause = attempts.pause_after(error)
                     if pause:
                         time.sleep(pause)
         finally:
@@ -686,6 +618,4 @@ class StableWriter(_Stable):
     _want = PRIMARY
 
     def __init__(self, name: str, **options: Any):
-        if not isinstance(name, str):
-            raise ConfigurationError(f"StableWriter: name must be one DNS name (primary.<zone>), received {name!r}")
-        super().__init__([name], **options)
+        super().__init__(writer_names(name), **options)

@@ -11,7 +11,7 @@ import socket
 import ssl
 import time
 import weakref
-from typing import Any, Awaitable, Callable, Deque, List, Optional, Sequence, Set, Tuple, TypeVar, Union
+from typing import Any, Awaitable, Callable, Deque, List, Optional, Set, Tuple, TypeVar
 
 import dns.asyncresolver
 import dns.exception
@@ -21,11 +21,12 @@ import redis.asyncio.connection
 from redis.exceptions import (AuthenticationError, AuthorizationError, BusyLoadingError, ConnectionError,
                               ReadOnlyError, RedisError, ResponseError, TimeoutError)
 
-from ._core import (CONNECT_SLICE, DEFAULT_TIMEOUT, DOWN, PRIMARY, REPLICA, RESOLVE_SLICE, FIRST_RESOLVE_SLICE,
-                    ROLE_CHECK_FLOOR, UNSYNCED,
-                    BudgetExceeded, ConfigurationError, Directory, NoNodeError, Options, Stats, answer_of, build_options,
-                    call_deadline, classify_role, configure_resolver, is_wrong_password, logger, role_not_permitted,
-                    lookup_failure_is_bad_input, make_ssl_context, remaining)
+from ._core import (CONNECT_SLICE, DOWN, FIRST_RESOLVE_SLICE, GO_HOME, LOOK_AGAIN, PRIMARY, REPLICA, RESOLVE_SLICE,
+                    ROLE_CHECK_FLOOR, UNSYNCED, Attempts, BudgetExceeded, ConfigurationError, Directory, NoNodeError,
+                    StableBase,
+                    answer_of, call_deadline, classify_role, configure_resolver, is_wrong_password, logger,
+                    lookup_failure_is_bad_input, make_ssl_context, remaining, role_not_permitted, start_call,
+                    writer_names)
 
 __all__ = ["StableReader", "StableWriter"]
 
@@ -234,7 +235,6 @@ class StablePool(redis.asyncio.ConnectionPool):
         options = directory.options
         self.ssl_context = make_ssl_context(options.ssl_ca_certs) if options.ssl else None
         self.resolver = _Resolver(directory)
-        self.last_probe_at = float("-inf")
         super().__init__(connection_class=StableConnection, max_connections=options.max_connections,
                          username=options.username, password=options.password, port=options.port,
                          decode_responses=options.decode_responses, **connection_kwargs)
@@ -251,6 +251,7 @@ class StablePool(redis.asyncio.ConnectionPool):
         self._opening = False
         self._moving: Optional["asyncio.Task[None]"] = None  # a connection being moved home in the background
         self._waiters: Deque[_Waiter] = collections.deque()
+        self._tasks: Set["asyncio.Task[None]"] = set()  # closes and wake-ups scheduled by tasks that cannot await
 
     @property
     def _cond(self) -> asyncio.Condition:
@@ -300,14 +301,14 @@ class StablePool(redis.asyncio.ConnectionPool):
                         if others:
                             self._waiters.remove(others[0])
                             others[0].connection = waiter.connection
-                            asyncio.ensure_future(self._notify())
+                            self._background(self._notify())
                         else:
                             self._idle.append(waiter.connection)
                     raise
                 finally:
                     if waiter in self._waiters:
                         self._waiters.remove(waiter)
-                        asyncio.ensure_future(self._notify())  # the next in line may be first now: let it look
+                        self._background(self._notify())  # the next in line may be first now: let it look
                 connection = waiter.connection
                 if connection is None:
                     if now >= end or not self._can_open(now):
@@ -359,7 +360,13 @@ class StablePool(redis.asyncio.ConnectionPool):
             except Exception:  # noqa: BLE001 - closing a connection nobody uses
                 pass
             await self._notify()
-        asyncio.ensure_future(close())
+        self._background(close())
+
+    def _background(self, work: Awaitable[None]) -> None:
+        """Runs `work` in a task the pool holds on to until it ends (the loop keeps only weak references)."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def release(self, connection: StableConnection) -> None:  # type: ignore[override]
         if connection not in self._all:
@@ -435,12 +442,10 @@ class StablePool(redis.asyncio.ConnectionPool):
             return None
         finally:
             connection.slice_end = None
-        directory.count("role_checks")
+        stays = directory.role_checked(connection.host, connection.role, role)
         now = time.monotonic()
-        was, connection.checked_at, connection.role = connection.role, now, role
-        directory.saw_role(connection.host, role, now)
-        on_fallback = want == REPLICA and was == PRIMARY and role == PRIMARY  # opened on the primary: no replica then
-        if role != want and not on_fallback:
+        connection.checked_at, connection.role = now, role
+        if not stays:
             await self._retire(connection, f"its node is {role}", event=True)
             return None
         if await self._should_go_home(connection, now) and self._moving is None:
@@ -449,29 +454,17 @@ class StablePool(redis.asyncio.ConnectionPool):
         return connection
 
     async def _should_go_home(self, connection: StableConnection, now: float) -> bool:
-        """An away connection (on another name, or on the primary) goes back when a better node looks reachable:
-        at once if that node is known to be a good replica, else as one probe per interval per reader."""
         directory = self.directory
-        if connection.name == connection.home and connection.role == directory.want:
-            return False
-        try:
-            await self.resolver.address(connection.home)  # refreshed in the background, at most once per interval
-        except RedisError:
-            pass
-        first, _ = directory.candidates(connection.home, now)
-        if not first or (first[0] != connection.home and connection.role == directory.want):
-            return False
-        if self._moving is not None:
-            return False  # one move at a time; when it succeeds, the others look again at once (news)
-        if self._opening:
+        if connection.name != connection.home or connection.role != directory.want:
+            try:
+                await self.resolver.address(connection.home)  # refreshed in the background, at most once per interval
+            except RedisError:
+                pass
+        decision = directory.go_home(connection.name, connection.home, connection.role, self._opening,
+                                     self._moving is not None, now)
+        if decision == LOOK_AGAIN:
             connection.checked_at = float("-inf")  # another open is under way: look again at the next checkout
-            return False
-        if directory.role_of(directory.entry(first[0]).address, now) == directory.want:
-            return True
-        if now - self.last_probe_at >= directory.options.role_check_interval:
-            self.last_probe_at = now
-            return True
-        return False
+        return decision == GO_HOME
 
     async def _open_replacement(self, connection: StableConnection) -> None:
         """Make before break: a connection with the same home on a better node takes the old one's place in the
@@ -482,8 +475,7 @@ class StablePool(redis.asyncio.ConnectionPool):
         fits = False
         try:
             await replacement.connect()
-            fits = replacement.role == self.directory.want and (
-                replacement.name == replacement.home or connection.role != self.directory.want)
+            fits = self.directory.replacement_fits(replacement.name, replacement.role, connection.home, connection.role)
         except Exception as error:  # noqa: BLE001 - a background move must never die unseen
             logger.info("could not move a connection back home to %s: %s", connection.home, error)
         except BaseException:  # cancelled (the reader closes): close what was opened
@@ -564,63 +556,24 @@ class StablePool(redis.asyncio.ConnectionPool):
                 failed.append(name)
             logger.warning("could not connect to %s (%s) through %s: %s", target, address, name, error)
             return None
-        now = time.monotonic()
-        directory.count("connections_opened")
-        directory.count("role_checks")
-        directory.saw_role(address, role, now)
-        if role not in allow:
+        if not directory.connected(name, connection.home, target, address, role, tuple(allow)):
             await connection.disconnect()
             return None
-        connection.checked_at = now
+        connection.checked_at = time.monotonic()
         connection.socket_connect_timeout = CONNECT_SLICE  # also bounds closing the connection
-        if role != directory.want:
-            directory.count("fallbacks")
-            logger.warning("no replica found through %s: reading from the primary %s through %s for now",
-                           directory.options.names, target, name)
-        elif name != connection.home:
-            directory.count("moves")
-            logger.info("connection with home %s opened on %s (%s) instead", connection.home, name, target)
-        else:
-            logger.debug("connection opened on %s (%s, %s)", name, target, address)
         return role
 
 
-def _retryable(error: BaseException, want: str) -> bool:
-    if isinstance(error, (AuthenticationError, AuthorizationError)):
-        return False
-    if isinstance(error, (ConnectionError, TimeoutError)):
-        return True
-    return want == PRIMARY and isinstance(error, ReadOnlyError)
+class _Stable(StableBase[StablePool, "_Client"]):
+    def _make_pool(self, directory: Directory) -> StablePool:
+        return StablePool(directory)
 
-
-class _Stable:
-    _want = REPLICA
-
-    def __init__(self, names: Union[str, Sequence[str]], *, username: Optional[str] = None,
-                 password: Optional[str] = None, port: int = 6379, ssl: bool = True,
-                 ssl_ca_certs: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
-                 role_check_interval: float = 1.0,
-                 nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]] = None,
-                 max_connections: Optional[int] = None, decode_responses: bool = False):
-        self._options: Options = build_options(
-            names, username=username, password=password, port=port, ssl=ssl, ssl_ca_certs=ssl_ca_certs,
-            timeout=timeout, role_check_interval=role_check_interval, nameservers=nameservers,
-            max_connections=max_connections, decode_responses=decode_responses, what=type(self).__name__)
-        self._directory = Directory(self._options, self._want)
-        self._pool = StablePool(self._directory)
-        self._client = _Client(self, self._pool)
+    def _make_client(self, pool: StablePool) -> "_Client":
+        return _Client(self, pool)
 
     def client(self) -> redis.asyncio.Redis:
         """A redis.asyncio.Redis on this object's pool: share it across tasks."""
         return self._client
-
-    @property
-    def stats(self) -> Stats:
-        return self._directory.stats()
-
-    @property
-    def pool(self) -> StablePool:
-        return self._pool
 
     async def close(self) -> None:
         self._pool.resolver.cancel()
@@ -635,27 +588,14 @@ class _Stable:
         await self.close()
 
     async def _call(self, attempt: Callable[[], Awaitable[T]], retry: bool = True) -> T:
-        outer = call_deadline.get()
-        deadline = outer if outer is not None else time.monotonic() + self._options.timeout
-        token = call_deadline.set(deadline) if outer is None else None
+        deadline, token = start_call(self._options.timeout)
         try:
-            failures = 0
-            last: Optional[RedisError] = None
+            attempts = Attempts(self._directory, deadline, retry)
             while True:
                 try:
                     return await attempt()
                 except RedisError as error:
-                    left = deadline - time.monotonic()
-                    if isinstance(error, BudgetExceeded) and last is not None:
-                        raise BudgetExceeded(f"{error}; the last error was: {last}") from last
-                    if not retry or not _retryable(error, self._want) or left <= 0:
-                        raise
-                    last = error
-                    failures += 1
-                    self._directory.count("retries")
-                    logger.debug("retrying after %r (%.3f s of the budget left)", error, left)
-                    pause = 0.0 if failures == 1 else min(0.025 * 2 ** failures, 0.5, left)
-                    await asyncio.sleep(pause)
+                    await asyncio.sleep(attempts.pause_after(error))
         finally:
             if token is not None:
                 call_deadline.reset(token)
@@ -704,6 +644,4 @@ class StableWriter(_Stable):
     _want = PRIMARY
 
     def __init__(self, name: str, **options: Any):
-        if not isinstance(name, str):
-            raise ConfigurationError(f"StableWriter: name must be one DNS name (primary.<zone>), received {name!r}")
-        super().__init__([name], **options)
+        super().__init__(writer_names(name), **options)

@@ -688,6 +688,23 @@ describe('details the planner depends on (found by mutation testing)', () => {
     expect(planReconcile([primary('001'), replica('002'), twin], [], settings(2)).servingReplicas).toBe(1);
   });
 
+  test('a freed name goes to an available replica even when one that only serves (backup) sorts first', () => {
+    // GIVEN 4 names on 2 replicas (2 each): 002 takes a backup and holds none, 003 available holds replica1
+    const members = [primary('001'), replica('002', 'snapshotting'), replica('003')];
+    const current = [listed(1, '003'), listed(2, '001'), listed(3, '001'), listed(4, '001')];
+
+    // WHEN
+    const plan = planReconcile(members, current, settings(4));
+
+    // THEN the first freed name fills 003 before 002 gets any
+    expect(plan.records).toEqual({ [nameOf(1)]: addressOf('003'), [nameOf(2)]: addressOf('003'), [nameOf(3)]: addressOf('002'), [nameOf(4)]: addressOf('002') });
+  });
+
+  test('a replica whose address is only a dot has no address', () => {
+    const dot = { ...replica('002'), address: '.' };
+    expect(planReconcile([primary('001'), dot], [], settings(1))).toEqual({ records: { [nameOf(1)]: addressOf('001') }, changes: [upsert(1, '001')], servingReplicas: 0 });
+  });
+
   test('a freed name goes to an available replica before a less loaded one that only serves (backup)', () => {
     // GIVEN 4 names on 2 replicas (2 each): 002 available holds replica1, 003 takes a backup and holds none
     const members = [primary('001'), replica('002'), replica('003', 'snapshotting')];

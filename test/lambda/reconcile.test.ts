@@ -198,8 +198,8 @@ const TWO_PRIMARIES = [member('001', 'primary'), member('002', 'primary'), membe
 describe('arguments and failures', () => {
   test('names that are not replica<N>.<zone> names are refused before any call', async () => {
     const aws = new MemoryAws([AS_CREATED]);
-    await expect(reconcile(aws, { ...SETTINGS, recordNames: ['reader.cache.internal'] }))
-      .rejects.toThrow('The record names are not replica<N>.<zone> names: reader.cache.internal');
+    await expect(reconcile(aws, { ...SETTINGS, recordNames: ['reader.cache.internal', 'writer.cache.internal'] }))
+      .rejects.toThrow('The record names are not replica<N>.<zone> names: reader.cache.internal, writer.cache.internal');
     expect(aws.calls).toEqual([]);
   });
 

@@ -25,6 +25,9 @@ const LAB_PACKAGES = [
   // The lab's redis-py client runs on Debian's own interpreter, whatever python3 is first on PATH.
   { name: 'python3-redis', present: () => run('/usr/bin/python3', ['-c', 'import redis']).ok },
   { name: 'python3-dnspython', present: () => run('/usr/bin/python3', ['-c', 'import dns.resolver']).ok },
+  // The Python client's wheel is built offline (clients/python/run-tests.sh, the lab) with Debian's build and twine.
+  { name: 'python3-build', present: () => run('/usr/bin/python3', ['-m', 'build', '--version']).ok },
+  { name: 'twine', present: () => onPath('twine') },
 ];
 
 function run(command, args, options = {}) {

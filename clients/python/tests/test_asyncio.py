@@ -107,6 +107,39 @@ class SharedAsyncReaderTest(unittest.IsolatedAsyncioTestCase):
                most_opens_in_an_interval=most, opened_total=load.opens.count(event), p99_ms=load.p99(promoted_at) * 1000,
                max_ms=load.max_latency(promoted_at) * 1000, errors=len(load.errors), wrong=load.wrong)
 
+    async def test_promotion_opens_at_most_two_and_the_pool_stays_within_its_cap(self) -> None:
+        # 50 tasks share 4 connections (2 names x connections_per_name 2); see the sync test of the same name.
+        cap = 2 * len(self.lab.replica_names)
+        sizes = []
+        sampling = True
+
+        async def sample() -> None:
+            pool = self.reader.pool
+            while sampling:
+                sizes.append((len(pool._all), sum(1 for c in pool._all if not c.superseded)))
+                await asyncio.sleep(0.002)
+        sampler = asyncio.ensure_future(sample())
+        async with TaskLoad(self.reader) as load:
+            await asyncio.sleep(1.0)
+            warm = self.reader.stats.connections_opened
+            promoted_at = time.monotonic()
+            await asyncio.to_thread(self.lab.nodes[1].command, "REPLICAOF", "NO", "ONE")
+            self.lab.point("replica1", self.lab.nodes[2])
+            await asyncio.sleep(4.0)
+        sampling = False
+        await sampler
+        self.assertClean(load)
+        opened = self.reader.stats.connections_opened - warm
+        self.assertLessEqual(warm, cap)
+        self.assertLessEqual(opened, 2, "more than 2 new connections for one promotion")
+        self.assertLessEqual(max(live for _, live in sizes), cap, "more connections than the cap")
+        self.assertLessEqual(max(held for held, _ in sizes), cap + 1, "more than one replacement made before a break")
+        last = max(load.primary_reads, default=promoted_at) - promoted_at
+        self.assertLessEqual(last, INTERVAL + 0.5, "reads stayed on the promoted node")
+        report("promotion + name moved, 50 tasks", warm_up_opens=warm, opened_after=opened,
+               reopens=self.reader.stats.reopens, most_held=max(h for h, _ in sizes), back_on_replica_s=last,
+               p99_ms=load.p99(promoted_at) * 1000, errors=len(load.errors), wrong=load.wrong)
+
     async def test_killed_connections_reopen_two_at_a_time(self) -> None:
         async with TaskLoad(self.reader) as load:
             await asyncio.sleep(1.0)

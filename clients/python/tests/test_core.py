@@ -87,6 +87,42 @@ class DecisionsTest(unittest.TestCase):
         self.assertEqual(GO_HOME, reader.go_home("r2.zone.test", "r1.zone.test", REPLICA, False, False, now + 1.0))
 
 
+    def test_an_empty_slot_reopens_at_a_fit_home_else_probes_once_per_interval(self) -> None:
+        reader = directory()
+        now = time.monotonic()
+        reader.resolved("r1.zone.test", "node-2.grp", "10.0.0.2", now)
+        reader.resolved("r2.zone.test", "node-3.grp", "10.0.0.3", now)
+        reader.saw_role("10.0.0.2", PRIMARY, now)  # r1's node was promoted: its slots wait
+        self.assertIsNone(reader.home_to_reopen(["r1.zone.test"], False, now))
+        reader.saw_role("10.0.0.3", REPLICA, now)
+        self.assertEqual("r2.zone.test", reader.home_to_reopen(["r1.zone.test", "r2.zone.test"], False, now))
+        self.assertIsNone(reader.home_to_reopen(["r2.zone.test"], True, now))  # another open or move is under way
+        reader.resolved("r1.zone.test", "node-1.grp", "10.0.0.1", now)  # the name moved to a node not seen yet
+        self.assertEqual("r1.zone.test", reader.home_to_reopen(["r1.zone.test"], False, now))
+        self.assertIsNone(reader.home_to_reopen(["r1.zone.test"], False, now + 0.5))
+        self.assertEqual("r1.zone.test", reader.home_to_reopen(["r1.zone.test"], False, now + 1.0))
+
+
+class CapTest(unittest.TestCase):
+    def options(self, **extra: object):  # type: ignore[no-untyped-def]
+        settings = dict(username=None, password=None, port=6379, ssl=True, ssl_ca_certs=None, timeout=15.0,
+                        role_check_interval=1.0, nameservers=None, max_connections=None, decode_responses=False,
+                        what="StableReader")
+        settings.update(extra)
+        return build_options(["r1.zone.test", "r2.zone.test", "r3.zone.test"], **settings)  # type: ignore[arg-type]
+
+    def test_connections_per_name_times_names_or_max_connections_if_smaller(self) -> None:
+        self.assertEqual(6, self.options().cap)
+        self.assertEqual(3, self.options(connections_per_name=1).cap)
+        self.assertEqual(4, self.options(max_connections=4).cap)
+        self.assertEqual(6, self.options(max_connections=50).cap)
+
+    def test_bad_connections_per_name_is_named(self) -> None:
+        for bad in (0, -1, 1.5, "2", True):
+            with self.assertRaisesRegex(ConfigurationError, r"connections_per_name must be an integer >= 1, received"):
+                self.options(connections_per_name=bad)
+
+
 def answer(qname: str, *records: str) -> dns.resolver.Answer:
     """A resolver's answer as a server would send it: `records` as "owner TYPE value"."""
     query = dns.message.make_query(qname, dns.rdatatype.A)

@@ -132,6 +132,43 @@ class SharedReaderTest(unittest.TestCase):
                p99_ms=load.p99(promoted_at) * 1000, max_ms=load.max_latency(promoted_at) * 1000,
                errors=len(load.errors), wrong=load.wrong)
 
+    def test_promotion_opens_at_most_two_and_the_pool_stays_within_its_cap(self) -> None:
+        # 8 threads share 4 connections (2 names x connections_per_name 2). The promoted node's 2 are retired and not
+        # replaced while replica2's serve; the updater moves replica1 to node-3, and its 2 slots reopen there.
+        cap = 2 * len(self.lab.replica_names)
+        sizes: List[Tuple[int, int]] = []
+        sampling = threading.Event()
+
+        def sample() -> None:
+            pool = self.reader.pool
+            while not sampling.is_set():
+                with pool._cond:
+                    sizes.append((len(pool._all), sum(1 for c in pool._all if not c.superseded)))
+                time.sleep(0.002)
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        self.addCleanup(sampler.join)
+        self.addCleanup(sampling.set)
+        with Load(self.reader) as load:
+            time.sleep(1.0)
+            warm = self.reader.stats.connections_opened
+            promoted_at = time.monotonic()
+            self.lab.nodes[1].command("REPLICAOF", "NO", "ONE")
+            self.lab.point("replica1", self.lab.nodes[2])
+            time.sleep(4.0)
+        sampling.set()
+        self.assertClean(load)
+        opened = self.reader.stats.connections_opened - warm
+        self.assertLessEqual(warm, cap)
+        self.assertLessEqual(opened, 2, "more than 2 new connections for one promotion")
+        self.assertLessEqual(max(live for _, live in sizes), cap, "more connections than the cap")
+        self.assertLessEqual(max(held for held, _ in sizes), cap + 1, "more than one replacement made before a break")
+        last = max(load.primary_reads, default=promoted_at) - promoted_at
+        self.assertLessEqual(last, INTERVAL + 0.5, "reads stayed on the promoted node")
+        report("promotion + name moved, 8 threads", warm_up_opens=warm, opened_after=opened,
+               reopens=self.reader.stats.reopens, most_held=max(h for h, _ in sizes), back_on_replica_s=last,
+               p99_ms=load.p99(promoted_at) * 1000, errors=len(load.errors), wrong=load.wrong)
+
     def test_killed_connections_reopen_two_at_a_time(self) -> None:
         with Load(self.reader) as load:
             time.sleep(1.0)

@@ -78,6 +78,7 @@ class Stats:
     resolver_fallbacks: int = 0  # lookups that failed or were skipped, so a last-known address was used
     retries: int = 0  # calls retried after a retryable error
     waits: int = 0  # checkouts that waited for another caller's connection (single flight)
+    reopens: int = 0  # slots whose connection was retired, reopened at home once its node was a fit replica again
 
 
 @dataclasses.dataclass
@@ -93,12 +94,19 @@ class Options:
     nameservers: Optional[List[Tuple[str, int]]]
     max_connections: Optional[int]
     decode_responses: bool
+    connections_per_name: int = 2
+
+    @property
+    def cap(self) -> int:
+        """The pool's slots: connections_per_name per name, or max_connections if that is smaller."""
+        slots = self.connections_per_name * len(self.names)
+        return slots if self.max_connections is None else min(slots, self.max_connections)
 
 
 def build_options(names: Union[str, Sequence[str]], *, username: Optional[str], password: Optional[str], port: int,
                   ssl: bool, ssl_ca_certs: Optional[str], timeout: float, role_check_interval: float,
                   nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]], max_connections: Optional[int],
-                  decode_responses: bool, what: str) -> Options:
+                  decode_responses: bool, what: str, connections_per_name: int = 2) -> Options:
     """Checks every option and says which one is wrong, with the value received and what is allowed."""
     received = names
     if isinstance(names, str):
@@ -129,12 +137,16 @@ def build_options(names: Union[str, Sequence[str]], *, username: Optional[str], 
             f"{what}: role_check_interval must be a number of seconds > 0, received {role_check_interval!r}")
     if max_connections is not None and (not isinstance(max_connections, int) or max_connections < 1):
         raise ConfigurationError(f"{what}: max_connections must be None or an integer >= 1, received {max_connections!r}")
+    if isinstance(connections_per_name, bool) or not isinstance(connections_per_name, int) or connections_per_name < 1:
+        raise ConfigurationError(
+            f"{what}: connections_per_name must be an integer >= 1, received {connections_per_name!r}")
     servers = None if nameservers is None else [_nameserver(s, what) for s in nameservers]
     if servers == []:
         raise ConfigurationError(f"{what}: nameservers must be None (use resolv.conf) or a non-empty list, received []")
     return Options(names=names, username=username, password=password, port=port, ssl=bool(ssl),
                    ssl_ca_certs=ssl_ca_certs, timeout=float(timeout), role_check_interval=float(role_check_interval),
-                   nameservers=servers, max_connections=max_connections, decode_responses=bool(decode_responses))
+                   nameservers=servers, max_connections=max_connections, decode_responses=bool(decode_responses),
+                   connections_per_name=connections_per_name)
 
 
 def _nameserver(server: Union[str, Tuple[str, int]], what: str) -> Tuple[str, int]:
@@ -414,6 +426,22 @@ class Directory:
                 return GO_HOME
         return STAY
 
+    def home_to_reopen(self, vacant: Sequence[str], busy: bool, now: float) -> Optional[str]:
+        """Which empty slot to reopen at its home (in the background, one at a time): one whose home node is known to be
+        a fit replica, else, at most once per interval, one whose home node's role is not known (a probe)."""
+        if busy or not vacant:
+            return None
+        roles = {home: self.role_of(self.entry(home).address, now) for home in set(vacant)}
+        for home in vacant:
+            if roles[home] == self.want:
+                return home
+        unknown = [home for home in vacant if roles[home] is None]
+        with self.lock:
+            if unknown and now - self.last_probe_at >= self.options.role_check_interval:
+                self.last_probe_at = now
+                return unknown[0]
+        return None
+
     def replacement_fits(self, replacement_name: Optional[str], replacement_role: Optional[str], home: str,
                          old_role: Optional[str]) -> bool:
         """A move home keeps its replacement if it reached a good node: home, or any, when the old one is on the
@@ -479,11 +507,13 @@ class StableBase(Generic[PoolT, ClientT]):
                  ssl_ca_certs: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT,
                  role_check_interval: float = 1.0,
                  nameservers: Optional[Sequence[Union[str, Tuple[str, int]]]] = None,
-                 max_connections: Optional[int] = None, decode_responses: bool = False):
+                 max_connections: Optional[int] = None, decode_responses: bool = False,
+                 connections_per_name: int = 2):
         self._options: Options = build_options(
             names, username=username, password=password, port=port, ssl=ssl, ssl_ca_certs=ssl_ca_certs,
             timeout=timeout, role_check_interval=role_check_interval, nameservers=nameservers,
-            max_connections=max_connections, decode_responses=decode_responses, what=type(self).__name__)
+            max_connections=max_connections, decode_responses=decode_responses, what=type(self).__name__,
+            connections_per_name=connections_per_name)
         self._directory = Directory(self._options, self._want)
         self._pool: PoolT = self._make_pool(self._directory)
         self._client: ClientT = self._make_client(self._pool)

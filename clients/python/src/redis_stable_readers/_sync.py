@@ -237,14 +237,16 @@ class _Waiter:
 
 
 class StablePool(redis.ConnectionPool):
-    """Hands each caller its own connection, checks roles, and opens new connections one at a time."""
+    """Holds at most `cap` connections (connections_per_name per name), each with a home name; hands each caller one
+    (others wait in line), checks roles, and opens new connections one at a time. A connection found unfit is not
+    replaced while another healthy one is left: callers share those, and its slot is reopened at home later."""
 
     def __init__(self, directory: Directory, **connection_kwargs: Any):
         self.directory = directory
         options = directory.options
         self.ssl_context = make_ssl_context(options.ssl_ca_certs) if options.ssl else None
         self.resolver = _Resolver(directory)
-        super().__init__(connection_class=StableConnection, max_connections=options.max_connections,
+        super().__init__(connection_class=StableConnection, max_connections=options.cap,
                          username=options.username, password=options.password, port=options.port,
                          decode_responses=options.decode_responses, **connection_kwargs)
         self.connection_kwargs["stable_pool"] = weakref.proxy(self)
@@ -260,6 +262,22 @@ class StablePool(redis.ConnectionPool):
         self._opening = False
         self._moving = False  # a connection is being moved home in the background
         self._waiters: Deque[_Waiter] = collections.deque()
+        self._slots_made = 0  # slots filled lazily so far, up to the cap
+        self._vacant: List[str] = []  # homes of slots whose connection was retired, to reopen once home is fit
+        self._opening_home: Optional[str] = None
+
+    def _live_locked(self) -> int:
+        return sum(1 for c in self._all if not c.superseded)
+
+    def _start_open_locked(self) -> None:
+        """Claims the slot the next foreground open fills: an empty one if nothing is left, else a new one."""
+        self._opening = True
+        if self._vacant and not self._live_locked():
+            self._opening_home = self._vacant.pop(0)
+        else:
+            names = self.directory.options.names
+            self._opening_home = names[self._slots_made % len(names)]
+            self._slots_made += 1
 
     # checkout and return
     def get_connection(self, command_name: str, *keys: Any, **options: Any) -> StableConnection:
@@ -277,7 +295,7 @@ class StablePool(redis.ConnectionPool):
                 if self._idle and not self._waiters:
                     connection = self._idle.popleft()  # oldest first: every connection is used, so checked, in turn
                 elif not self._waiters and self._can_open(now):
-                    self._opening = True
+                    self._start_open_locked()
                 else:
                     # Single flight: wait in line for a connection another caller releases, or for our turn to open.
                     if not waited:
@@ -288,6 +306,9 @@ class StablePool(redis.ConnectionPool):
                     try:
                         while waiter.connection is None:
                             now = time.monotonic()
+                            if self._idle and self._waiters[0] is waiter:
+                                waiter.connection = self._idle.popleft()
+                                break
                             if now >= end or (self._waiters[0] is waiter and self._can_open(now)):
                                 break
                             wait = end - now
@@ -302,7 +323,7 @@ class StablePool(redis.ConnectionPool):
                     if connection is None:
                         if now >= end or not self._can_open(now):
                             continue
-                        self._opening = True
+                        self._start_open_locked()
             if connection is None:
                 return self._open_new()
             usable = self._fit(connection, now)
@@ -310,12 +331,18 @@ class StablePool(redis.ConnectionPool):
                 return usable
 
     def _can_open(self, now: float) -> bool:
-        # With no connection left there is nothing to wait for: a second event within the interval may open too.
-        return not self._opening and len(self._all) < self.max_connections and (
-            not self._all or self.directory.may_open(now))
+        """Callers share the healthy connections left: a new one is opened only to fill a slot never filled yet
+        (lazily, at most 2 per interval after an event), or when no connection is left at all."""
+        if self._opening:
+            return False
+        fresh = self._slots_made < self.max_connections
+        if not self._live_locked():
+            return fresh or bool(self._vacant)  # nothing to share: open one at once
+        return fresh and self.directory.may_open(now)
 
     def _open_new(self) -> StableConnection:
         connection = StableConnection(**self.connection_kwargs)
+        connection.home = self._opening_home or connection.home
         try:
             connection.connect()
         finally:
@@ -323,6 +350,8 @@ class StablePool(redis.ConnectionPool):
                 self._opening = False
                 if connection._sock is not None:
                     self._all.add(connection)
+                else:
+                    self._vacant.append(connection.home)  # the slot stays, empty
                 self._cond.notify_all()
         return connection
 
@@ -349,6 +378,10 @@ class StablePool(redis.ConnectionPool):
                 if inuse_connections or connection in self._idle:
                     connection.disconnect()
                     self._all.discard(connection)
+                    if not inuse_connections and not connection.superseded:
+                        self._vacant.append(connection.home)
+            if inuse_connections:  # everything closed: the next calls fill the slots afresh
+                self._slots_made, self._vacant = 0, []
             self._idle = collections.deque(c for c in self._idle if c in self._all)
             self._cond.notify_all()
 
@@ -362,6 +395,8 @@ class StablePool(redis.ConnectionPool):
 
     def _retire_locked(self, connection: StableConnection, why: str, event: bool) -> None:
         connection.disconnect()
+        if connection in self._all and not connection.superseded:  # its slot stays, empty, until home is fit
+            self._vacant.append(connection.home)
         self._all.discard(connection)
         self.directory.count("connections_retired")
         if event:
@@ -413,7 +448,55 @@ class StablePool(redis.ConnectionPool):
             return None
         if self._should_go_home(connection, now):
             self._move_home_soon(connection)  # this caller goes on with the connection it has, which still fits
+        elif self._vacant:
+            self._reopen_soon()
         return connection
+
+    def _reopen_soon(self) -> None:
+        """Reopens one empty slot at its home, in a thread of its own, once that home's node is a fit replica."""
+        with self._cond:
+            if self._moving or self._opening or not self._vacant:
+                return
+            vacant = list(self._vacant)
+        for home in set(vacant):
+            if self.directory.entry(home).validated:
+                try:
+                    self.resolver.address(home)  # refreshed in the background while its node is not known fit
+                except RedisError:
+                    pass
+        home = self.directory.home_to_reopen(vacant, False, time.monotonic())
+        if home is None:
+            return
+        with self._cond:
+            if self._moving or home not in self._vacant:
+                return
+            self._moving = True
+            self._vacant.remove(home)
+        threading.Thread(target=self._reopen, args=(home,), name="redis-stable-readers-reopen", daemon=True).start()
+
+    def _reopen(self, home: str) -> None:
+        call_deadline.set(time.monotonic() + CONNECT_SLICE)  # this thread's own budget: one connect attempt
+        connection = StableConnection(**self.connection_kwargs)
+        connection.home, connection.voluntary = home, True
+        opened = False
+        try:
+            opened = self._attempt(connection, home, {self.directory.want}, None) is not None
+        except Exception as error:  # noqa: BLE001 - a background reopen must never die unseen
+            logger.info("could not reopen a connection at home %s: %s", home, error)
+        with self._cond:
+            self._moving = False
+            if opened:
+                self._all.add(connection)
+                self.directory.count("reopens")
+                if self._waiters:
+                    self._waiters.popleft().connection = connection
+                else:
+                    self._idle.append(connection)
+            else:
+                self._vacant.append(home)
+            self._cond.notify_all()
+        if not opened:
+            connection.disconnect()
 
     def _should_go_home(self, connection: StableConnection, now: float) -> bool:
         directory = self.directory

@@ -228,14 +228,16 @@ class _Waiter:
 
 
 class StablePool(redis.asyncio.ConnectionPool):
-    """Hands each task its own connection, checks roles, and opens new connections one at a time."""
+    """Holds at most `cap` connections (connections_per_name per name), each with a home name; hands each task one
+    (others wait in line), checks roles, and opens new connections one at a time. A connection found unfit is not
+    replaced while another healthy one is left: tasks share those, and its slot is reopened at home later."""
 
     def __init__(self, directory: Directory, **connection_kwargs: Any):
         self.directory = directory
         options = directory.options
         self.ssl_context = make_ssl_context(options.ssl_ca_certs) if options.ssl else None
         self.resolver = _Resolver(directory)
-        super().__init__(connection_class=StableConnection, max_connections=options.max_connections,
+        super().__init__(connection_class=StableConnection, max_connections=options.cap,
                          username=options.username, password=options.password, port=options.port,
                          decode_responses=options.decode_responses, **connection_kwargs)
         self.connection_kwargs["stable_pool"] = weakref.proxy(self)
@@ -252,6 +254,28 @@ class StablePool(redis.asyncio.ConnectionPool):
         self._moving: Optional["asyncio.Task[None]"] = None  # a connection being moved home in the background
         self._waiters: Deque[_Waiter] = collections.deque()
         self._tasks: Set["asyncio.Task[None]"] = set()  # closes and wake-ups scheduled by tasks that cannot await
+        self._slots_made = 0  # slots filled lazily so far, up to the cap
+        self._vacant: List[str] = []  # homes of slots whose connection was retired, to reopen once home is fit
+        self._opening_home: Optional[str] = None
+
+    def _live(self) -> int:
+        return sum(1 for c in self._all if not c.superseded)
+
+    def _start_open(self) -> None:
+        """Claims the slot the next foreground open fills: an empty one if nothing is left, else a new one."""
+        self._opening = True
+        if self._vacant and not self._live():
+            self._opening_home = self._vacant.pop(0)
+        else:
+            names = self.directory.options.names
+            self._opening_home = names[self._slots_made % len(names)]
+            self._slots_made += 1
+
+    def _vacate(self, connection: StableConnection) -> None:
+        """Takes a connection out of the pool; its slot stays, empty, until its home is fit (unless replaced)."""
+        if connection in self._all and not connection.superseded:
+            self._vacant.append(connection.home)
+        self._all.discard(connection)
 
     @property
     def _cond(self) -> asyncio.Condition:
@@ -273,7 +297,7 @@ class StablePool(redis.asyncio.ConnectionPool):
             if self._idle and not self._waiters:
                 connection = self._idle.popleft()  # oldest first: every connection is used, so checked, in turn
             elif not self._waiters and self._can_open(now):
-                self._opening = True
+                self._start_open()
             else:
                 # Single flight: wait in line for a connection another task releases, or for our turn to open.
                 if not waited:
@@ -286,6 +310,9 @@ class StablePool(redis.asyncio.ConnectionPool):
                     async with cond:
                         while waiter.connection is None:
                             now = time.monotonic()
+                            if self._idle and self._waiters[0] is waiter:
+                                waiter.connection = self._idle.popleft()
+                                break
                             if now >= end or (self._waiters[0] is waiter and self._can_open(now)):
                                 break
                             wait = end - now
@@ -313,7 +340,7 @@ class StablePool(redis.asyncio.ConnectionPool):
                 if connection is None:
                     if now >= end or not self._can_open(now):
                         continue
-                    self._opening = True
+                    self._start_open()
             if connection is None:
                 return await self._open_new()
             try:
@@ -325,9 +352,14 @@ class StablePool(redis.asyncio.ConnectionPool):
                 return usable
 
     def _can_open(self, now: float) -> bool:
-        # With no connection left there is nothing to wait for: a second event within the interval may open too.
-        return not self._opening and len(self._all) < self.max_connections and (
-            not self._all or self.directory.may_open(now))
+        """Tasks share the healthy connections left: a new one is opened only to fill a slot never filled yet
+        (lazily, at most 2 per interval after an event), or when no connection is left at all."""
+        if self._opening:
+            return False
+        fresh = self._slots_made < self.max_connections
+        if not self._live():
+            return fresh or bool(self._vacant)  # nothing to share: open one at once
+        return fresh and self.directory.may_open(now)
 
     async def _notify(self) -> None:
         cond = self._cond
@@ -336,10 +368,12 @@ class StablePool(redis.asyncio.ConnectionPool):
 
     async def _open_new(self) -> StableConnection:
         connection = StableConnection(**self.connection_kwargs)
+        connection.home = self._opening_home or connection.home
         try:
             await connection.connect()
         except BaseException:
             self._opening = False
+            self._vacant.append(connection.home)  # the slot stays, empty
             self._drop(connection)  # never half-open, and never in the pool without a caller
             raise
         self._opening = False
@@ -349,8 +383,8 @@ class StablePool(redis.asyncio.ConnectionPool):
 
     def _drop(self, connection: StableConnection) -> None:
         """Takes a connection no caller holds out of the pool and closes it in the background (a cancelled task
-        cannot await its close), then wakes the line: its slot is free."""
-        self._all.discard(connection)
+        cannot await its close), then wakes the line."""
+        self._vacate(connection)
         if connection in self._idle:
             self._idle.remove(connection)
 
@@ -388,7 +422,9 @@ class StablePool(redis.asyncio.ConnectionPool):
     async def disconnect(self, inuse_connections: bool = True) -> None:
         closing = [c for c in self._all if inuse_connections or c in self._idle]
         for connection in closing:
-            self._all.discard(connection)
+            self._vacate(connection)
+        if inuse_connections:  # everything closed: the next calls fill the slots afresh
+            self._slots_made, self._vacant = 0, []
         self._idle = collections.deque(c for c in self._idle if c in self._all)
         await asyncio.gather(*(c.disconnect() for c in closing), return_exceptions=True)
 
@@ -396,7 +432,7 @@ class StablePool(redis.asyncio.ConnectionPool):
         return StableConnection(**self.connection_kwargs)
 
     async def _retire(self, connection: StableConnection, why: str, event: bool) -> None:
-        self._all.discard(connection)
+        self._vacate(connection)
         self.directory.count("connections_retired")
         if event:
             self.directory.event(time.monotonic())
@@ -448,10 +484,55 @@ class StablePool(redis.asyncio.ConnectionPool):
         if not stays:
             await self._retire(connection, f"its node is {role}", event=True)
             return None
-        if await self._should_go_home(connection, now) and self._moving is None:
-            # In a task of its own, so no caller waits for its TLS handshake and ROLE; this one goes on meanwhile.
-            self._moving = asyncio.ensure_future(self._open_replacement(connection))
+        if await self._should_go_home(connection, now):
+            if self._moving is None:
+                # In a task of its own, so no caller waits for its TLS handshake and ROLE; this one goes on meanwhile.
+                self._moving = asyncio.ensure_future(self._open_replacement(connection))
+        elif self._vacant:
+            await self._reopen_soon()
         return connection
+
+    async def _reopen_soon(self) -> None:
+        """Reopens one empty slot at its home, in a task of its own, once that home's node is a fit replica."""
+        if self._moving is not None or self._opening or not self._vacant:
+            return
+        for home in set(self._vacant):
+            if self.directory.entry(home).validated:
+                try:
+                    await self.resolver.address(home)  # refreshed in the background while its node is not known fit
+                except RedisError:
+                    pass
+        home = self.directory.home_to_reopen(list(self._vacant), False, time.monotonic())
+        if home is None or self._moving is not None or home not in self._vacant:
+            return
+        self._vacant.remove(home)
+        self._moving = asyncio.ensure_future(self._reopen(home))
+
+    async def _reopen(self, home: str) -> None:
+        call_deadline.set(time.monotonic() + CONNECT_SLICE)  # this task's own budget (its context is a copy)
+        connection = StableConnection(**self.connection_kwargs)
+        connection.home, connection.voluntary = home, True
+        opened = False
+        try:
+            opened = await self._attempt(connection, home, {self.directory.want}, None) is not None
+        except Exception as error:  # noqa: BLE001 - a background reopen must never die unseen
+            logger.info("could not reopen a connection at home %s: %s", home, error)
+        except BaseException:  # cancelled (the reader closes): close what was opened
+            self._moving = None
+            self._drop(connection)
+            raise
+        self._moving = None
+        if not opened:
+            self._vacant.append(home)
+            self._drop(connection)
+            return
+        self._all.add(connection)
+        self.directory.count("reopens")
+        if self._waiters:
+            self._waiters.popleft().connection = connection
+        else:
+            self._idle.append(connection)
+        await self._notify()
 
     async def _should_go_home(self, connection: StableConnection, now: float) -> bool:
         directory = self.directory

@@ -109,6 +109,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The README examples import the package by name, as users do.
     compilerOptions: { paths: { 'cdk-redis-stable-readers': ['./src'], 'redis-stable-readers': ['./clients/node/src'] } },
     include: ['lambda/**/*.ts', '.projenrc.ts'],
+    // Build and test output: the lab copies clients/node there to pack it, Stryker its sandboxes.
+    exclude: ['test-reports', 'dist', 'clients/node/dist', '.venv'],
   },
 
   devDeps: [

@@ -92,8 +92,11 @@ export class SharedRunner {
     return withTail(`${this.label} stderr`, this.stderrTail());
   }
 
-  /** Waits until every loop has read its own value from a replica (or, for GLIDE, at all); fails if the process exits or time runs out. */
-  async waitUntilEveryLoopRead(timeoutMs: number): Promise<void> {
+  /**
+   * Waits until every loop has read its own value from a replica (or, for GLIDE, at all); fails if the process exits
+   * (unless `mayCrash`: then the crash is what is measured) or time runs out.
+   */
+  async waitUntilEveryLoopRead(timeoutMs: number, mayCrash = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const good = new Set<number>();
     let seen = 0;
@@ -102,7 +105,7 @@ export class SharedRunner {
         const [, loop, , outcome] = this.reads[seen];
         if (outcome === 's' || outcome === 'v') good.add(loop);
       }
-      if (good.size === this.config.loops) return;
+      if (good.size === this.config.loops || (mayCrash && this.crashed !== undefined)) return;
       if (this.exited || Date.now() > deadline) {
         throw new Error(`${this.label}: ${this.exited ? `exited (${this.crashed})` : `only ${good.size} of ${this.config.loops} loops read from a replica within ${timeoutMs} ms`}`
           + `${this.errors[0] ? `; first error: ${this.errors[0].error}` : ''}${this.output()}`);

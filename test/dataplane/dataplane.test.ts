@@ -118,7 +118,11 @@ describe("the README's old code, shared as applications share a client", () => {
 });
 
 /** The issue's checks for one packaged client in one scenario: `met` holds each check (true when met), `figures` what was measured. */
-function checkPackagedClient(id: string, client: SharedClientResult, connectionsLimit: number): { client: string; met: Record<string, boolean>; figures: object } {
+function checkPackagedClient(
+  id: string,
+  client: SharedClientResult,
+  connectionsLimit: number,
+): { client: string; met: Record<string, boolean>; figures: object } {
   const promotes = id.includes('failover');
   const anotherReplica = id !== 'one-replica-down';
   const met: Record<string, boolean> = {

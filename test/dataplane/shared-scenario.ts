@@ -94,6 +94,11 @@ export async function runSharedScenario(scenario: Scenario, options: SharedScena
       await primary.command('DEBUG', 'POPULATE', options.bulkKeys, 'lab:bulk', 64);
     }
     await lab.waitForReplicasInSync();
+    // A link in sync is not the keys replicated: without WAIT, a first read on a replica could miss its key (a stale read, not a wrong reply).
+    const acknowledged = await primary.command('WAIT', scenario.replicas, 10_000);
+    if (acknowledged !== scenario.replicas) {
+      throw new Error(`only ${String(acknowledged)} of ${scenario.replicas} replicas acknowledged the seeded keys within 10 s`);
+    }
     for (const spec of options.clients) {
       runners.push(SharedRunner.start({
         config: {

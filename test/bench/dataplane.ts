@@ -8,6 +8,7 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import { REPORT_DIR } from './moto-fixtures';
 import { withTimeout } from './util';
+import { PACKAGED_CLIENTS, README_CLIENTS } from '../dataplane/shared-scenario';
 import type { SharedClientSpec, SharedScenarioResult } from '../dataplane/shared-scenario';
 import type { ElastiCacheModel } from '../dataplane/switches';
 
@@ -15,16 +16,9 @@ import type { ElastiCacheModel } from '../dataplane/switches';
 export type DataplaneClients = 'packages' | 'glide' | 'old-readme';
 
 export const ROW_CLIENTS: Record<DataplaneClients, readonly SharedClientSpec[]> = {
-  'packages': [
-    { kind: 'node-package', loops: 50 },
-    { kind: 'python-threads', loops: 8 },
-    { kind: 'python-asyncio', loops: 50 },
-  ],
+  'packages': PACKAGED_CLIENTS,
   'glide': [{ kind: 'node-glide', loops: 50 }],
-  'old-readme': [
-    { kind: 'node-readme', loops: 50 },
-    { kind: 'python-readme', loops: 8 },
-  ],
+  'old-readme': README_CLIENTS,
 };
 
 /** One row of the data-plane table: a scenario under a TTL and model, with one set of clients. */
